@@ -1,1 +1,4 @@
-export {};
+export * from './fundus-like.fixture.js';
+export * from './python-oracle.js';
+export * from './seeded-random.util.js';
+export * from './synthetic-images.fixture.js';

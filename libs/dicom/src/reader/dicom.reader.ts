@@ -1,0 +1,190 @@
+import { inflateRawSync, inflateSync } from 'node:zlib';
+import { RopError } from '@ropline/core';
+import { DicomDataset, type PixelDataRef } from '../dicom.dataset.js';
+import { DicomErrorCode, dicomError, wrapForeign } from '../dicom.errors.js';
+import { TransferSyntax } from '../uid.constants.js';
+import { dcmjs } from './dcmjs.adapter.js';
+import { DatasetScanner, type DatasetScan } from './element.scanner.js';
+import { buildPart10, byteSyntaxOf, findMetaStart, guessBareSyntax, scanMeta } from './part10.scanner.js';
+import { checkImageSize, DEFAULT_MAX_DECODED_BYTES } from '../pixel/pixel-module.js';
+
+export interface ReadOptions {
+  /**
+   * Cap on the decoded pixel bytes (Rows x Columns x Frames x Samples x bytes per sample) and on the
+   * inflated size of a deflated dataset. Default 512 MiB. Checked before anything is allocated.
+   */
+  maxDecodedBytes?: number;
+}
+
+/** A bare dataset must parse this many top-level elements before its errors are trusted over NOT_DICOM. */
+const BARE_MIN_ELEMENTS = 3;
+
+/**
+ * Reads a DICOM Part-10 file or a bare dataset (no preamble/meta: implicit VR LE assumed, explicit VR
+ * LE when the first element carries a VR). Supports implicit/explicit VR little endian, explicit VR
+ * big endian, deflated explicit VR LE and every encapsulated syntax (pixel data left encoded).
+ * Every failure is a RopError with a DICOM.* code; nothing else escapes.
+ */
+export function readDicom(bytes: Uint8Array, opts: ReadOptions = {}): DicomDataset {
+  try {
+    return read(bytes, opts.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES);
+  } catch (e) {
+    throw wrapForeign(e, DicomErrorCode.MALFORMED, 'DICOM dataset could not be parsed');
+  }
+}
+
+function read(input: Uint8Array, maxBytes: number): DicomDataset {
+  if (!(input instanceof Uint8Array)) {
+    throw dicomError(DicomErrorCode.NOT_DICOM, 'readDicom expects a Uint8Array (or Buffer)');
+  }
+  // A plain Uint8Array view (no copy): Buffer's slice() shares memory, Uint8Array's copies.
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  const metaStart = findMetaStart(bytes);
+  const part10 = metaStart !== null;
+  let meta = part10 ? scanMeta(bytes, metaStart) : undefined;
+  if (!part10) {
+    const guess = guessBareSyntax(bytes);
+    if (guess === null) throw notDicom();
+    // A bare stream may still begin with an explicit VR LE meta group (written without preamble).
+    if (bytes[0] === 0x02 && bytes[1] === 0x00 && guess === TransferSyntax.ExplicitVRLittleEndian) {
+      meta = scanMeta(bytes, 0);
+    }
+  }
+  let body = bytes.subarray(meta?.datasetOffset ?? 0);
+  if (part10 && body.length === 0) {
+    throw dicomError(
+      DicomErrorCode.TRUNCATED,
+      'Input ends after the File Meta Information: no dataset follows',
+    );
+  }
+  const transferSyntaxUid =
+    meta?.transferSyntaxUid || guessBareSyntax(body) || TransferSyntax.ExplicitVRLittleEndian;
+  const deflated = transferSyntaxUid === TransferSyntax.DeflatedExplicitVRLittleEndian;
+  if (deflated) {
+    const inflated = inflate(body, maxBytes);
+    body = new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.byteLength);
+  }
+  const syntax = byteSyntaxOf(transferSyntaxUid);
+  const scan = scanBody(body, syntax, part10);
+
+  // dcmjs gets a rebuilt, consistent Part-10 stream without the top-level Pixel Data (and, for a
+  // deflated input, the inflated dataset labelled explicit VR LE, so it does not inflate again).
+  const pd = scan.pixelData;
+  const parts = pd
+    ? [body.subarray(0, pd.elementStart), body.subarray(pd.elementEnd, scan.end)]
+    : [body.subarray(0, scan.end)];
+  const dcmjsSyntax = deflated ? TransferSyntax.ExplicitVRLittleEndian : transferSyntaxUid;
+  const stream = buildPart10(meta?.elements ?? [], dcmjsSyntax, parts);
+  const dict = parseWithDcmjs(stream.buffer as ArrayBuffer);
+  const naturalize = dcmjs.data.DicomMetaDictionary.naturalizeDataset;
+  const metaNatural = { ...naturalize(dict.meta), TransferSyntaxUID: transferSyntaxUid };
+  const elements = naturalize(dict.dict);
+  const pixelData = pd ? pixelDataRef(body, scan, syntax.littleEndian) : null;
+  const ds = new DicomDataset(elements, metaNatural, transferSyntaxUid, pixelData, {
+    part10,
+    deflated,
+    littleEndian: syntax.littleEndian,
+    explicitVr: syntax.explicitVr,
+  });
+  if (pixelData) checkImageSize(ds, maxBytes);
+  return ds;
+}
+
+/**
+ * dcmjs refuses unknown or multiple (ISO 2022 code extension) character sets; text then decodes as
+ * the default repertoire, which beats rejecting the image. Only that error is retried leniently:
+ * any other dcmjs error stays fatal (lenient mode would silently drop the rest of the dataset).
+ */
+function parseWithDcmjs(stream: ArrayBuffer) {
+  try {
+    return dcmjs.data.DicomMessage.readFile(stream);
+  } catch (e) {
+    if (e instanceof Error && /character set/i.test(e.message)) {
+      try {
+        return dcmjs.data.DicomMessage.readFile(stream, { ...DCMJS_READ_DEFAULTS, ignoreErrors: true });
+      } catch (again) {
+        throw wrapForeign(again, DicomErrorCode.MALFORMED, 'DICOM dataset could not be parsed by dcmjs');
+      }
+    }
+    throw wrapForeign(e, DicomErrorCode.MALFORMED, 'DICOM dataset could not be parsed by dcmjs');
+  }
+}
+
+const DCMJS_READ_DEFAULTS = {
+  untilTag: null,
+  includeUntilTagValue: false,
+  noCopy: false,
+  forceStoreRaw: false,
+};
+
+function scanBody(body: Uint8Array, syntax: ReturnType<typeof byteSyntaxOf>, part10: boolean): DatasetScan {
+  const scanner = new DatasetScanner(body, syntax);
+  if (part10) return scanner.scan();
+  // Without a 'DICM' marker the bytes are only trusted as DICOM once a few elements parsed in order.
+  let scan: DatasetScan;
+  try {
+    scan = scanner.scan();
+  } catch (e) {
+    if (scanner.topLevelCount >= BARE_MIN_ELEMENTS && e instanceof RopError) throw e;
+    throw notDicom(e);
+  }
+  if (scan.outOfOrder || scan.topLevelCount === 0) throw notDicom();
+  return scan;
+}
+
+function notDicom(cause?: unknown): RopError {
+  return dicomError(
+    DicomErrorCode.NOT_DICOM,
+    "Input is not DICOM: no Part-10 'DICM' marker at offset 128 and not a parsable bare dataset",
+    {},
+    cause,
+  );
+}
+
+function inflate(body: Uint8Array, maxBytes: number): Uint8Array {
+  const opts = { maxOutputLength: Math.max(1, Math.min(maxBytes, 2 ** 31 - 1)) };
+  try {
+    return inflateRawSync(body, opts);
+  } catch (raw) {
+    const code = (raw as { code?: string }).code;
+    if (code === 'Z_BUF_ERROR') {
+      throw dicomError(
+        DicomErrorCode.TRUNCATED,
+        'Deflated dataset ends early (unexpected end of deflate stream)',
+      );
+    }
+    if (code === 'ERR_BUFFER_TOO_LARGE') {
+      throw dicomError(
+        DicomErrorCode.IMAGE_TOO_LARGE,
+        `Deflated dataset inflates to more than maxDecodedBytes (${maxBytes} bytes)`,
+        { maxDecodedBytes: maxBytes },
+      );
+    }
+    try {
+      return inflateSync(body, opts); // some writers wrongly add a zlib header
+    } catch {
+      throw wrapForeign(raw, DicomErrorCode.MALFORMED, 'Deflated dataset could not be inflated');
+    }
+  }
+}
+
+function pixelDataRef(body: Uint8Array, scan: DatasetScan, littleEndian: boolean): PixelDataRef | null {
+  const pd = scan.pixelData;
+  if (!pd) return null;
+  if (!pd.encapsulated) {
+    return {
+      encapsulated: false,
+      bytes: body.subarray(pd.valueOffset, pd.valueOffset + pd.length),
+      vr: pd.vr,
+      littleEndian,
+    };
+  }
+  return {
+    encapsulated: true,
+    offsetTable: pd.offsetTable,
+    fragments: pd.fragments.map((f) => ({
+      bytes: body.subarray(f.offset, f.offset + f.length),
+      itemOffset: f.itemOffset,
+    })),
+  };
+}

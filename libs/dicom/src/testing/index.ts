@@ -1,0 +1,15 @@
+// Test-fixture helpers, exported as '@ropline/dicom/testing' for other libs' tests. Not for production.
+export { createImageDataset, testUid, type ImageDatasetSpec } from './image-dataset.builder.js';
+export { encodeRleFrame, packBits, type RleFrameSpec } from './rle.encoder.js';
+export { writeEncapsulated, encapsulatePixelData } from './encapsulated.builder.js';
+export { writeBmp24 } from './bmp.writer.js';
+export {
+  hasTool,
+  runTool,
+  withTempDir,
+  hasPydicom,
+  pydicomPixels,
+  SYSTEM_PYTHON,
+  type OracleImage,
+} from './external.tools.js';
+export { gradientRgb, gradientGray, meanAbsDiff, maxAbsDiff } from './pixels.util.js';

@@ -1,0 +1,12 @@
+import { initWasm, tf } from './init.js';
+import { registerTrainingKernels } from '../src/backends/register-training-kernels.js';
+await initWasm();
+registerTrainingKernels();
+const B=16,H=128,W=128,Ci=16,Co=32;
+const x = tf.randomNormal([B,H,W,Ci]); const w = tf.randomNormal([3,3,Ci,Co]); const bias = tf.zeros([Co]);
+const g = tf.randomNormal([B,H/2,W/2,Co]);
+const f = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.mean(tf.mul(tf.maxPool(tf.relu(tf.add(tf.conv2d(x as any, w as any, 1, 'same'), b)) as any, 2, 2, 'valid'), g));
+const step = () => tf.grads(f as any)([x, w, bias]);
+for (let i=0;i<3;i++) tf.dispose(step());
+const prof = await tf.profile(() => { const r = step(); r.forEach(t=>t.dataSync()); return r; });
+for (const k of prof.kernels) console.log(k.name.padEnd(22), (k.kernelTimeMs as number).toFixed(1).padStart(7), JSON.stringify(k.inputShapes), JSON.stringify(k.outputShapes));

@@ -1,0 +1,9 @@
+import type { Command } from 'commander';
+import { registerBenchPreprocess } from './bench-preprocess.command.js';
+
+export function registerBenchCommands(program: Command): void {
+  const bench = program
+    .command('bench')
+    .description('Benchmarks that time ROPline against a peer (OpenCV, PyTorch, Orthanc) in the same run');
+  registerBenchPreprocess(bench);
+}

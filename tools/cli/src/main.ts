@@ -1,0 +1,34 @@
+import { Command, CommanderError } from 'commander';
+import { registerDicomCommands } from './commands/dicom.command.js';
+import { registerPreprocessCommand } from './commands/preprocess.command.js';
+import { registerBenchCommands } from './commands/bench.command.js';
+import { registerDemoCommand } from './commands/demo.command.js';
+import { EXIT } from './run-command.js';
+
+export function createProgram(): Command {
+  const program = new Command('rop')
+    .description('ROPline: Retinopathy of Prematurity staging tools (DICOM, preprocessing, benchmarks)')
+    .version('0.1.0')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  registerDemoCommand(program);
+  registerDicomCommands(program);
+  registerPreprocessCommand(program);
+  registerBenchCommands(program);
+  return program;
+}
+
+/** Runs the CLI and resolves to the process exit code (commands set process.exitCode themselves). */
+export async function main(argv: string[]): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help / --version exit 0; usage errors (unknown option, missing argument) exit 2.
+      return e.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    throw e;
+  }
+  return Number(process.exitCode ?? EXIT.ok);
+}
