@@ -43,39 +43,68 @@ export function resizeAreaInteger(
   }
 }
 
-/** OpenCV `computeResizeAreaTab` grouped per destination index: taps `start[d]..start[d+1]`. */
+/**
+ * OpenCV `computeResizeAreaTab`, one record per destination index: an optional partial tap on the
+ * left, a run of whole source pixels sharing one weight (1 / cellWidth), an optional partial tap
+ * on the right, in OpenCV's order. A missing partial tap has index -1.
+ */
 interface AreaTab {
-  start: Int32Array;
-  src: Int32Array;
-  alpha: Float64Array;
+  left: Int32Array;
+  leftAlpha: Float64Array;
+  midStart: Int32Array;
+  midEnd: Int32Array;
+  midAlpha: Float64Array;
+  right: Int32Array;
+  rightAlpha: Float64Array;
 }
 
 function computeAreaTab(ssize: number, dsize: number, scale: number): AreaTab {
-  const si: number[] = [];
-  const al: number[] = [];
-  const start = new Int32Array(dsize + 1);
+  const t: AreaTab = {
+    left: new Int32Array(dsize).fill(-1),
+    leftAlpha: new Float64Array(dsize),
+    midStart: new Int32Array(dsize),
+    midEnd: new Int32Array(dsize),
+    midAlpha: new Float64Array(dsize),
+    right: new Int32Array(dsize).fill(-1),
+    rightAlpha: new Float64Array(dsize),
+  };
   for (let d = 0; d < dsize; d++) {
-    start[d] = si.length;
     const fs1 = d * scale;
     const fs2 = fs1 + scale;
     const cellWidth = Math.min(scale, ssize - fs1);
     const s2 = Math.min(Math.floor(fs2), ssize - 1);
     const s1 = Math.min(Math.ceil(fs1), s2);
     if (s1 - fs1 > 1e-3) {
-      si.push(s1 - 1);
-      al.push(fround((s1 - fs1) / cellWidth));
+      t.left[d] = s1 - 1;
+      t.leftAlpha[d] = fround((s1 - fs1) / cellWidth);
     }
-    for (let s = s1; s < s2; s++) {
-      si.push(s);
-      al.push(fround(1 / cellWidth));
-    }
+    t.midStart[d] = s1;
+    t.midEnd[d] = Math.max(s1, s2);
+    t.midAlpha[d] = fround(1 / cellWidth);
     if (fs2 - s2 > 1e-3) {
-      si.push(s2);
-      al.push(fround(Math.min(Math.min(fs2 - s2, 1), cellWidth) / cellWidth));
+      t.right[d] = s2;
+      t.rightAlpha[d] = fround(Math.min(Math.min(fs2 - s2, 1), cellWidth) / cellWidth);
     }
   }
-  start[dsize] = si.length;
-  return { start, src: Int32Array.from(si), alpha: Float64Array.from(al) };
+  return t;
+}
+
+/** Float32 sum of one source row's taps for every destination column, in OpenCV's order. */
+function reduceRow(src: Uint8Array, row: number, xt: AreaTab, product: Float64Array, common: number, buf: Float32Array): void {
+  const { left, leftAlpha, midStart, midEnd, midAlpha, right, rightAlpha } = xt;
+  for (let dx = 0; dx < buf.length; dx++) {
+    let acc = 0;
+    if (left[dx] >= 0) acc = fround(src[row + left[dx]] * leftAlpha[dx]);
+    const a = midAlpha[dx];
+    if (a === common) {
+      // product[v] = fround(v * a): the same float32 product, looked up instead of computed.
+      for (let s = row + midStart[dx], e = row + midEnd[dx]; s < e; s++) acc = fround(acc + product[src[s]]);
+    } else {
+      for (let s = row + midStart[dx], e = row + midEnd[dx]; s < e; s++) acc = fround(acc + fround(src[s] * a));
+    }
+    if (right[dx] >= 0) acc = fround(acc + fround(src[row + right[dx]] * rightAlpha[dx]));
+    buf[dx] = acc;
+  }
 }
 
 /**
@@ -95,29 +124,51 @@ export function resizeAreaGeneric(
   // cv::resize derives the factors from the sizes as 1 / (dsize / ssize), in double.
   const xt = computeAreaTab(sw, dw, 1 / (dw / sw));
   const yt = computeAreaTab(sh, dh, 1 / (dh / sh));
+  const common = xt.midAlpha[0];
+  const product = new Float64Array(256);
+  for (let v = 0; v < 256; v++) product[v] = fround(v * common);
   const buf = new Float32Array(dw);
   const sum = new Float32Array(dw);
-  const { start: xs, src: xsrc, alpha: xal } = xt;
+  const ys = tapList(yt);
   let lastRow = -1;
   for (let dy = 0; dy < dh; dy++) {
-    for (let j = yt.start[dy]; j < yt.start[dy + 1]; j++) {
-      const sy = yt.src[j];
-      const beta = yt.alpha[j];
+    for (let j = ys.start[dy]; j < ys.start[dy + 1]; j++) {
+      const sy = ys.src[j];
+      const beta = ys.alpha[j];
       if (sy !== lastRow) {
         // A source row shared by two output rows gives the same buffer: compute it once.
-        const row = sy * sw;
-        for (let dx = 0, k = 0; dx < dw; dx++) {
-          let acc = 0;
-          for (const kEnd = xs[dx + 1]; k < kEnd; k++)
-            acc = fround(acc + fround(src[row + xsrc[k]] * xal[k]));
-          buf[dx] = acc;
-        }
+        reduceRow(src, sy * sw, xt, product, common, buf);
         lastRow = sy;
       }
-      if (j === yt.start[dy]) for (let dx = 0; dx < dw; dx++) sum[dx] = beta * buf[dx];
+      if (j === ys.start[dy]) for (let dx = 0; dx < dw; dx++) sum[dx] = beta * buf[dx];
       else for (let dx = 0; dx < dw; dx++) sum[dx] = sum[dx] + fround(beta * buf[dx]);
     }
     const o = dy * dw;
     for (let dx = 0; dx < dw; dx++) dst[o + dx] = roundHalfEvenU8(sum[dx]);
   }
+}
+
+/** The taps of an `AreaTab` as flat lists, `start[d]..start[d+1]` per destination index. */
+function tapList(t: AreaTab): { start: Int32Array; src: Int32Array; alpha: Float64Array } {
+  const n = t.left.length;
+  const src: number[] = [];
+  const alpha: number[] = [];
+  const start = new Int32Array(n + 1);
+  for (let d = 0; d < n; d++) {
+    start[d] = src.length;
+    if (t.left[d] >= 0) {
+      src.push(t.left[d]);
+      alpha.push(t.leftAlpha[d]);
+    }
+    for (let s = t.midStart[d]; s < t.midEnd[d]; s++) {
+      src.push(s);
+      alpha.push(t.midAlpha[d]);
+    }
+    if (t.right[d] >= 0) {
+      src.push(t.right[d]);
+      alpha.push(t.rightAlpha[d]);
+    }
+  }
+  start[n] = src.length;
+  return { start, src: Int32Array.from(src), alpha: Float64Array.from(alpha) };
 }

@@ -56,36 +56,18 @@ function computeTaps(ssize: number, dsize: number, areaMode: boolean, horizontal
 }
 
 /** `HResizeLinear`: one source row into int sums scaled by 2048 (a single tap past `xmax`). */
-function hresizeRow(
-  src: Uint8Array,
-  row: number,
-  out: Int32Array,
-  o: number,
-  dw: number,
-  xo: Int32Array,
-  xw: Int32Array,
-  xmax: number,
-): void {
+function hresizeRow(src: Uint8Array, row: number, out: Int32Array, xo: Int32Array, xw: Int32Array, xmax: number): void {
   let dx = 0;
   for (; dx < xmax; dx++) {
     const s = row + xo[dx];
-    out[o + dx] = src[s] * xw[2 * dx] + src[s + 1] * xw[2 * dx + 1];
+    out[dx] = src[s] * xw[2 * dx] + src[s + 1] * xw[2 * dx + 1];
   }
-  for (; dx < dw; dx++) out[o + dx] = src[row + xo[dx]] * ONE;
+  for (; dx < out.length; dx++) out[dx] = src[row + xo[dx]] * ONE;
 }
 
 /** The 8-bit `VResizeLinear` specialisation (same formula in OpenCV's SIMD and scalar paths). */
-function vresizeRow(
-  rows: Int32Array,
-  a: number,
-  b: number,
-  n: number,
-  b0: number,
-  b1: number,
-  dst: Uint8Array,
-  o: number,
-): void {
-  for (let x = 0; x < n; x++, o++) dst[o] = (((b0 * (rows[a + x] >> 4)) >> 16) + ((b1 * (rows[b + x] >> 4)) >> 16) + 2) >> 2;
+function vresizeRow(a: Int32Array, b: Int32Array, b0: number, b1: number, dst: Uint8Array, o: number): void {
+  for (let x = 0; x < a.length; x++, o++) dst[o] = (((b0 * (a[x] >> 4)) >> 16) + ((b1 * (b[x] >> 4)) >> 16) + 2) >> 2;
 }
 
 /**
@@ -105,11 +87,8 @@ export function resizeBilinear(
 ): void {
   const xt = computeTaps(sw, dw, areaMode, true);
   const yt = computeTaps(sh, dh, areaMode, false);
-  // Two rows buffers in one allocation: swapping offsets instead of arrays keeps V8's view of the
-  // typed arrays loop-invariant (swapping the array objects made the inlined vertical pass ~3x slower).
-  const rows = new Int32Array(2 * dw);
-  let offA = 0;
-  let offB = dw;
+  let rowA = new Int32Array(dw);
+  let rowB = new Int32Array(dw);
   let rowAy = -1;
   let rowBy = -1;
   for (let dy = 0; dy < dh; dy++) {
@@ -118,20 +97,20 @@ export function resizeBilinear(
     // Reuse horizontally resized rows: consecutive output rows mostly share their source rows.
     if (rowAy !== sy0) {
       if (rowBy === sy0) {
-        const t = offA;
-        offA = offB;
-        offB = t;
+        const t = rowA;
+        rowA = rowB;
+        rowB = t;
         rowBy = -1;
       } else {
-        hresizeRow(src, sy0 * sw, rows, offA, dw, xt.ofs, xt.w, xt.max);
+        hresizeRow(src, sy0 * sw, rowA, xt.ofs, xt.w, xt.max);
       }
       rowAy = sy0;
     }
     if (rowBy !== sy1) {
-      if (sy1 === sy0) rows.copyWithin(offB, offA, offA + dw);
-      else hresizeRow(src, sy1 * sw, rows, offB, dw, xt.ofs, xt.w, xt.max);
+      if (sy1 === sy0) rowB.set(rowA);
+      else hresizeRow(src, sy1 * sw, rowB, xt.ofs, xt.w, xt.max);
       rowBy = sy1;
     }
-    vresizeRow(rows, offA, offB, dw, yt.w[2 * dy], yt.w[2 * dy + 1], dst, dy * dw);
+    vresizeRow(rowA, rowB, yt.w[2 * dy], yt.w[2 * dy + 1], dst, dy * dw);
   }
 }

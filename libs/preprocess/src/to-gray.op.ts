@@ -55,27 +55,12 @@ export function toGray(img: Image8, weights: GrayWeights = PAPER_GRAY_WEIGHTS): 
     return { data: out, width, height, channels: 1 };
   }
   const { r, g, b, scale } = toFixed(weights);
-  const wr = new Int32Array(256);
-  const wg = new Int32Array(256);
-  const wb = new Int32Array(256);
-  for (let v = 0; v < 256; v++) {
-    wr[v] = r * v;
-    wg[v] = g * v;
-    wb[v] = b * v;
-  }
+  // Integer weights <= 10^6 and samples <= 255: the sum stays below 2^31, and floor of the
+  // (correctly rounded) quotient of two such integers is the exact integer quotient.
   const half = scale >> 1;
-  const maxSum = (r + g + b) * 255 + half;
-  if (maxSum < 1 << 20) {
-    // Division as a table: exact, and cheaper than a divide per pixel.
-    const div = new Uint8Array(maxSum + 1);
-    for (let s = 0; s <= maxSum; s++) div[s] = Math.min(255, Math.floor(s / scale));
-    for (let i = 0, j = 0; i < n; i++, j += 3)
-      out[i] = div[wr[data[j]] + wg[data[j + 1]] + wb[data[j + 2]] + half];
-  } else {
-    for (let i = 0, j = 0; i < n; i++, j += 3) {
-      const s = wr[data[j]] + wg[data[j + 1]] + wb[data[j + 2]] + half;
-      out[i] = Math.min(255, Math.floor(s / scale));
-    }
+  for (let i = 0, j = 0; i < n; i++, j += 3) {
+    const q = Math.floor((r * data[j] + g * data[j + 1] + b * data[j + 2] + half) / scale);
+    out[i] = q > 255 ? 255 : q;
   }
   return { data: out, width, height, channels: 1 };
 }

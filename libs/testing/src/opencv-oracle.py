@@ -35,6 +35,9 @@ def make_op(name, params):
         size = (int(params["width"]), int(params["height"]))
         interpolation = INTERPOLATION[params.get("interpolation", "linear")]
         return lambda img: cv2.resize(img, size, interpolation=interpolation)
+    if name == "imdecode":
+        # The input "image" is 1 x N encoded bytes (JPEG/PNG); output RGB like ROPline's decoders.
+        return lambda img: cv2.cvtColor(cv2.imdecode(img.reshape(-1), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
     if name == "rgbToGray":
         # cv2's own BT.601 weights; for timing comparisons of a gray conversion.
         return lambda img: cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)

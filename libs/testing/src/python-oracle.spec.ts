@@ -62,6 +62,16 @@ describe.skipIf(!python)('runOpenCv', () => {
     expect(Array.from(run.results[1].image!.data)).toEqual([76, 150]);
   });
 
+  it('decodes encoded bytes passed as a 1 x N image (imdecode), to RGB', async () => {
+    // A 1x1 RGB PNG holding (255, 0, 0), made with cv2.imencode.
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVQIHWP4z8AAAAMBAQBb2/lEAAAAAElFTkSuQmCC',
+      'base64',
+    );
+    const run = await runOpenCv([{ op: 'imdecode', image: { data: png, width: png.length, height: 1, channels: 1 } }]);
+    expect(Array.from(run.results[0].image!.data)).toEqual([255, 0, 0]);
+  });
+
   it('applies one op to many images', async () => {
     const out = await opencvApply('equalizeHist', [img, img]);
     expect(out).toHaveLength(2);

@@ -38,7 +38,15 @@ export function findPython(modules: readonly string[] = []): string | null {
   return hit;
 }
 
-export type OpenCvOp = 'equalizeHist' | 'clahe' | 'resize' | 'rgbToGray' | 'weightedGray' | 'standardize';
+export type OpenCvOp =
+  | 'equalizeHist'
+  | 'clahe'
+  | 'resize'
+  | 'rgbToGray'
+  | 'weightedGray'
+  | 'standardize'
+  /** Input: the encoded file as a 1 x N 1-channel "image"; output: RGB. */
+  | 'imdecode';
 
 export interface OpenCvJob {
   op: OpenCvOp;

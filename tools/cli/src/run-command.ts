@@ -17,9 +17,30 @@ export async function runCommand(action: () => Promise<void> | void): Promise<vo
       process.exitCode = EXIT.badInput;
       return;
     }
+    const io = fileSystemError(e);
+    if (io) {
+      process.stderr.write(`rop: ${io}\n`);
+      process.exitCode = EXIT.badInput;
+      return;
+    }
     const msg = e instanceof Error ? e.message : String(e);
     process.stderr.write(`rop: internal error: ${msg.split('\n')[0]}\n`);
     if (process.env.ROP_DEBUG) process.stderr.write(`${e instanceof Error ? e.stack : ''}\n`);
     process.exitCode = EXIT.failure;
   }
+}
+
+const FS_CODES: Record<string, string> = {
+  ENOENT: 'IO.NOT_FOUND: no such file or directory',
+  EACCES: 'IO.PERMISSION_DENIED: permission denied',
+  EISDIR: 'IO.IS_A_DIRECTORY: expected a file, got a directory',
+  ENOTDIR: 'IO.NOT_A_DIRECTORY: a path component is not a directory',
+  ENOSPC: 'IO.NO_SPACE: no space left on device',
+};
+
+/** A missing or unreadable path is the user's input, not a bug: one line naming the path. */
+function fileSystemError(e: unknown): string | null {
+  const err = e as NodeJS.ErrnoException;
+  const text = err && typeof err.code === 'string' ? FS_CODES[err.code] : undefined;
+  return text ? `${text}: ${err.path ?? ''}` : null;
 }

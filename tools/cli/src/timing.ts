@@ -5,7 +5,12 @@ export interface Timing {
   runs: number;
 }
 
-export async function timeIt(fn: () => unknown, runs: number, warmup = 2, onRun?: () => void): Promise<Timing> {
+export async function timeIt(
+  fn: () => unknown,
+  runs: number,
+  warmup = 2,
+  onRun?: () => void,
+): Promise<Timing> {
   for (let i = 0; i < warmup; i++) await fn();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {

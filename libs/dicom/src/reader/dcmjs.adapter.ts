@@ -1,3 +1,4 @@
+/// <reference path="../dcmjs.d.ts" />
 import dcmjsModule from 'dcmjs';
 
 /** A dcmjs "naturalized" dataset: keyword -> value (sequences are arrays of datasets). */

@@ -1,6 +1,6 @@
 """PyTorch CPU peer for bench-kernels.ts: the same training step, NCHW (PyTorch's native layout).
 
-Usage: python3 bench-torch-step.py THREADS ITERS WARMUP; prints one JSON line {"threads", "ms"}.
+Usage: python3 bench-torch-step.py THREADS ITERS WARMUP; prints one JSON line {"threads", "times": [ms per step]}.
 """
 import json
 import sys
@@ -30,5 +30,4 @@ for _ in range(iters):
     start = time.perf_counter()
     step()
     times.append((time.perf_counter() - start) * 1000)
-times.sort()
-print(json.dumps({"threads": threads, "ms": times[len(times) // 2]}))  # median, like bench-kernels.ts
+print(json.dumps({"threads": threads, "times": times}))

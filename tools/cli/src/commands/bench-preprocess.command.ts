@@ -29,7 +29,9 @@ function jpegDicom(rgb: Image8): { dicom: Uint8Array; jpegBytes: Uint8Array } {
     rgba[j + 2] = rgb.data[i + 2];
     rgba[j + 3] = 255;
   }
-  const jpegBytes = new Uint8Array(jpeg.encode({ data: rgba, width: rgb.width, height: rgb.height }, 92).data);
+  const jpegBytes = new Uint8Array(
+    jpeg.encode({ data: rgba, width: rgb.width, height: rgb.height }, 92).data,
+  );
   const dicom = writeDicom(
     {
       SOPClassUID: '1.2.840.10008.5.1.4.1.1.7',
@@ -101,7 +103,12 @@ async function runBench(runs: number, json: boolean): Promise<void> {
 
   const python = findPython(['cv2', 'numpy']);
   // Single-threaded OpenCV: ROPline's preprocessing runs on one core per image (workers scale out).
-  const peer = python ? await runOpenCv(stages.map((s) => s.peer), { python, repeat: runs, warmup: 2, threads: 1 }) : null;
+  const peer = python
+    ? await runOpenCv(
+        stages.map((s) => s.peer),
+        { python, repeat: runs, warmup: 2, threads: 1 },
+      )
+    : null;
   const rows = stages.map((s, i) => {
     const p = peer?.results[i].timing;
     return {
@@ -126,7 +133,12 @@ async function runBench(runs: number, json: boolean): Promise<void> {
   process.stdout.write(
     `${markdownTable(
       ['stage', 'ROPline ms (median)', 'OpenCV ms (median)', 'ratio'],
-      rows.map((r) => [r.stage, fmt(r.ropline), fmt(r.opencv), r.ratio === null ? 'n/a' : `${fmt(r.ratio)}x`]),
+      rows.map((r) => [
+        r.stage,
+        fmt(r.ropline),
+        fmt(r.opencv),
+        r.ratio === null ? 'n/a' : `${fmt(r.ratio)}x`,
+      ]),
     )}\n\n${env.image} synthetic fundus, ${runs} runs after 2 warm-ups, Node ${env.node}, ${env.cpu}; ` +
       `OpenCV ${env.opencv ?? 'not found: install python3-opencv to compare'}\n`,
   );

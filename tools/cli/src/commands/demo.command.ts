@@ -62,6 +62,21 @@ function timed<T>(stages: Stage[], name: string, fn: () => T): T {
   return out;
 }
 
+/** Mean and population standard deviation; -0 printed as 0. */
+function meanStd(data: Float32Array): { mean: number; std: number } {
+  let sum = 0;
+  let sq = 0;
+  for (const v of data) {
+    sum += v;
+    sq += v * v;
+  }
+  const mean = sum / data.length;
+  return {
+    mean: Math.abs(mean) < 5e-5 ? 0 : mean,
+    std: Math.sqrt(Math.max(0, sq / data.length - mean * mean)),
+  };
+}
+
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
@@ -100,7 +115,7 @@ export function registerDemoCommand(program: Command): void {
         const he = timed(stages, 'equalize', () => equalizeHist(gray));
         const cl = timed(stages, 'CLAHE', () => clahe(he, c.clahe));
         const small = timed(stages, 'resize', () => resize(cl, c.resize.width, c.resize.height));
-        const std = timed(stages, 'standardize', () => standardize(small));
+        const std01 = timed(stages, 'standardize', () => standardize(small));
         const outputs: [string, Image8][] = [
           ['1-decoded.png', decoded],
           ['2-gray.png', gray],
@@ -110,12 +125,13 @@ export function registerDemoCommand(program: Command): void {
           ['fov-mask.png', fov],
         ];
         for (const [name, img] of outputs) await writePng(path.join(opts.out, name), img);
-        let mean = 0;
-        for (const v of std.data) mean += v;
+        const { mean, std } = meanStd(std01.data);
         process.stdout.write(
-          `${decoded.width}x${decoded.height} -> ${small.width}x${small.height}; standardized mean ${(mean / std.data.length).toFixed(4)}\n`,
+          `${decoded.width}x${decoded.height} -> ${small.width}x${small.height}; ` +
+            `standardized mean ${mean.toFixed(4)} std ${std.toFixed(4)}\n`,
         );
-        for (const s of stages) process.stdout.write(`  ${s.name.padEnd(14)} ${s.ms.toFixed(1).padStart(8)} ms\n`);
+        for (const s of stages)
+          process.stdout.write(`  ${s.name.padEnd(14)} ${s.ms.toFixed(1).padStart(8)} ms\n`);
         process.stdout.write(`wrote ${outputs.map(([n]) => n).join(', ')} to ${opts.out}/\n`);
       }),
     );

@@ -38,10 +38,15 @@ export function parseSize(value: string): [number, number] {
 
 export function parseList<T extends string>(allowed: readonly T[]): (value: string) => T[] {
   return (value: string) => {
-    const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+    const items = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const bad = items.filter((s) => !allowed.includes(s as T));
     if (bad.length || !items.length) {
-      throw new InvalidArgumentError(`expected a comma list of ${allowed.join(', ')}; got ${bad.join(', ') || 'nothing'}`);
+      throw new InvalidArgumentError(
+        `expected a comma list of ${allowed.join(', ')}; got ${bad.join(', ') || 'nothing'}`,
+      );
     }
     return items as T[];
   };

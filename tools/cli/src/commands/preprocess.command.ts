@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
-import { PREPROCESS_STEPS, createPreprocessPipeline, writePng, type PreprocessStep } from '@ropline/preprocess';
+import {
+  PREPROCESS_STEPS,
+  createPreprocessPipeline,
+  writePng,
+  type PreprocessStep,
+} from '@ropline/preprocess';
 import { loadImage } from '../load-image.js';
 import { runCommand } from '../run-command.js';
 import { parseGrid, parseList, parseNonNegativeInt, parsePositiveNumber, parseSize } from './options.js';
@@ -32,7 +37,9 @@ export function registerPreprocessCommand(program: Command): void {
     .action((input: string, opts: PreprocessOptions) =>
       runCommand(async () => {
         // RGB input always goes through 'gray' first: the equalization steps need one channel.
-        const steps = opts.steps.includes('gray') ? opts.steps : (['gray', ...opts.steps] as PreprocessStep[]);
+        const steps = opts.steps.includes('gray')
+          ? opts.steps
+          : (['gray', ...opts.steps] as PreprocessStep[]);
         const pipeline = createPreprocessPipeline({
           steps,
           clahe: { clipLimit: opts.clip, tilesX: opts.tiles[0], tilesY: opts.tiles[1] },
