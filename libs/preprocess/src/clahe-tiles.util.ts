@@ -79,7 +79,8 @@ export function computeClaheTiles(
     }
     for (let tx = 0; tx < tilesX; tx++) {
       const b = tx * 1024;
-      for (let v = 0; v < 256; v++) hist[v] = sub[b + v] + sub[b + 256 + v] + sub[b + 512 + v] + sub[b + 768 + v];
+      for (let v = 0; v < 256; v++)
+        hist[v] = sub[b + v] + sub[b + 256 + v] + sub[b + 512 + v] + sub[b + 768 + v];
       if (clip > 0) clipAndRedistribute(hist, clip);
       const out = (ty * tilesX + tx) * 256;
       let sum = 0;

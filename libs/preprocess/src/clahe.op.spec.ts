@@ -128,12 +128,16 @@ describe('clahe', () => {
     const w = 23;
     const h = 9;
     const base = Uint8Array.from({ length: w * h }, (_, i) => (i * 53 + (i >> 3) * 7) % 256);
-    const expected = Array.from(clahe({ data: base, width: w, height: h, channels: 1 }, { tilesX: 3, tilesY: 2 }).data);
+    const expected = Array.from(
+      clahe({ data: base, width: w, height: h, channels: 1 }, { tilesX: 3, tilesY: 2 }).data,
+    );
     for (let offset = 1; offset < 4; offset++) {
       const backing = new Uint8Array(w * h + 8);
       backing.set(base, offset);
       const view = backing.subarray(offset, offset + w * h);
-      expect(Array.from(clahe({ data: view, width: w, height: h, channels: 1 }, { tilesX: 3, tilesY: 2 }).data)).toEqual(expected);
+      expect(
+        Array.from(clahe({ data: view, width: w, height: h, channels: 1 }, { tilesX: 3, tilesY: 2 }).data),
+      ).toEqual(expected);
     }
   });
 

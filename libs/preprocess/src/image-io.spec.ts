@@ -122,6 +122,10 @@ describe('decodeImageBytes: bad input', () => {
       Buffer.concat([png.subarray(0, 20), Buffer.from([0, 0, 0, 0]), png.subarray(24)]),
     ],
     ['JPEG header only', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 2])],
+    [
+      'PNG claiming 65535 x 65535',
+      Buffer.concat([png.subarray(0, 16), Buffer.from([0, 0, 255, 255, 0, 0, 255, 255]), png.subarray(24)]),
+    ],
   ])('%s -> IMAGE.UNREADABLE', (_name, bytes) => {
     expect(code(() => decodeImageBytes(bytes))).toBe('IMAGE.UNREADABLE');
   });

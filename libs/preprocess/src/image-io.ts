@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { asRopError, RopError, type Image8 } from '@ropline/core';
 import jpeg from 'jpeg-js';
@@ -32,6 +32,13 @@ export function decodeImageBytes(bytes: Uint8Array): Image8 {
 }
 
 function decodePng(bytes: Uint8Array): Image8 {
+  // IHDR is the first chunk: width and height at bytes 16..23, checked before pngjs allocates.
+  if (bytes.length >= 24) {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const mp = (view.getUint32(16) * view.getUint32(20)) / 1e6;
+    if (mp > MAX_MEGAPIXELS)
+      throw unreadable(`PNG too large: ${mp.toFixed(0)} MP (limit ${MAX_MEGAPIXELS} MP)`);
+  }
   let png: PNG;
   try {
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
@@ -133,8 +140,8 @@ export function encodePng(img: Image8): Buffer {
 }
 
 /**
- * Writes a PNG atomically: to a temporary file in the same directory, then renamed over `filePath`,
- * so readers never see a partial image. Failures: RopError `IMAGE.UNWRITABLE`.
+ * Writes a PNG atomically: to a temporary file in the same directory (fsynced), then renamed over
+ * `filePath`, so readers never see a partial image. Failures: RopError `IMAGE.UNWRITABLE`.
  */
 export async function writePng(filePath: string, img: Image8): Promise<void> {
   const bytes = encodePng(img);
@@ -143,7 +150,13 @@ export async function writePng(filePath: string, img: Image8): Promise<void> {
     `.${path.basename(filePath)}.${randomBytes(6).toString('hex')}.tmp`,
   );
   try {
-    await writeFile(tmp, bytes, { flag: 'wx' });
+    const fh = await open(tmp, 'wx');
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, filePath);
   } catch (e) {
     await rm(tmp, { force: true });

@@ -90,7 +90,14 @@ function computeAreaTab(ssize: number, dsize: number, scale: number): AreaTab {
 }
 
 /** Float32 sum of one source row's taps for every destination column, in OpenCV's order. */
-function reduceRow(src: Uint8Array, row: number, xt: AreaTab, product: Float64Array, common: number, buf: Float32Array): void {
+function reduceRow(
+  src: Uint8Array,
+  row: number,
+  xt: AreaTab,
+  product: Float64Array,
+  common: number,
+  buf: Float32Array,
+): void {
   const { left, leftAlpha, midStart, midEnd, midAlpha, right, rightAlpha } = xt;
   for (let dx = 0; dx < buf.length; dx++) {
     let acc = 0;
@@ -100,7 +107,8 @@ function reduceRow(src: Uint8Array, row: number, xt: AreaTab, product: Float64Ar
       // product[v] = fround(v * a): the same float32 product, looked up instead of computed.
       for (let s = row + midStart[dx], e = row + midEnd[dx]; s < e; s++) acc = fround(acc + product[src[s]]);
     } else {
-      for (let s = row + midStart[dx], e = row + midEnd[dx]; s < e; s++) acc = fround(acc + fround(src[s] * a));
+      for (let s = row + midStart[dx], e = row + midEnd[dx]; s < e; s++)
+        acc = fround(acc + fround(src[s] * a));
     }
     if (right[dx] >= 0) acc = fround(acc + fround(src[row + right[dx]] * rightAlpha[dx]));
     buf[dx] = acc;

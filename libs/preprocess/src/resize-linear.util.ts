@@ -56,7 +56,14 @@ function computeTaps(ssize: number, dsize: number, areaMode: boolean, horizontal
 }
 
 /** `HResizeLinear`: one source row into int sums scaled by 2048 (a single tap past `xmax`). */
-function hresizeRow(src: Uint8Array, row: number, out: Int32Array, xo: Int32Array, xw: Int32Array, xmax: number): void {
+function hresizeRow(
+  src: Uint8Array,
+  row: number,
+  out: Int32Array,
+  xo: Int32Array,
+  xw: Int32Array,
+  xmax: number,
+): void {
   let dx = 0;
   for (; dx < xmax; dx++) {
     const s = row + xo[dx];
@@ -67,7 +74,8 @@ function hresizeRow(src: Uint8Array, row: number, out: Int32Array, xo: Int32Arra
 
 /** The 8-bit `VResizeLinear` specialisation (same formula in OpenCV's SIMD and scalar paths). */
 function vresizeRow(a: Int32Array, b: Int32Array, b0: number, b1: number, dst: Uint8Array, o: number): void {
-  for (let x = 0; x < a.length; x++, o++) dst[o] = (((b0 * (a[x] >> 4)) >> 16) + ((b1 * (b[x] >> 4)) >> 16) + 2) >> 2;
+  for (let x = 0; x < a.length; x++, o++)
+    dst[o] = (((b0 * (a[x] >> 4)) >> 16) + ((b1 * (b[x] >> 4)) >> 16) + 2) >> 2;
 }
 
 /**

@@ -16,7 +16,8 @@ export const MODEL_INPUT_SIZE = 299;
  * - `'linear'`: INTER_LINEAR (half-pixel centres, 11-bit fixed-point weights; an exact 2x
  *   shrink is turned into INTER_AREA as OpenCV does).
  * - `'auto'` (default): `'area'` if either side shrinks, else `'linear'`.
- * Matches OpenCV 4.6 bit for bit on the cases the parity tests cover (guaranteed within 1 level).
+ * The contract is |ours - OpenCV 4.6| <= 1; on every parity case (up, down, non-integer factors,
+ * 1xN) it is in fact bit-exact, as both paths replicate OpenCV's taps and arithmetic.
  */
 export function resize(
   gray: Image8,

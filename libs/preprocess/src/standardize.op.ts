@@ -1,4 +1,5 @@
 import type { Image8, ImageF32 } from '@ropline/core';
+import { histogram256 } from './histogram.util.js';
 import { assertImage8, assertSameSize } from './image-guard.util.js';
 
 export interface GrayStats {
@@ -10,15 +11,12 @@ export interface GrayStats {
 }
 
 /** Histogram of the pixels where `mask` is non-zero (all pixels without a mask). */
-function maskedHistogram(gray: Image8, mask?: Image8): Float64Array {
-  const hist = new Float64Array(256);
+function maskedHistogram(gray: Image8, mask?: Image8): Int32Array {
+  if (!mask) return histogram256(gray.data);
+  const hist = new Int32Array(256);
   const { data } = gray;
-  if (!mask) {
-    for (let i = 0; i < data.length; i++) hist[data[i]]++;
-  } else {
-    const m = mask.data;
-    for (let i = 0; i < data.length; i++) if (m[i] !== 0) hist[data[i]]++;
-  }
+  const m = mask.data;
+  for (let i = 0; i < data.length; i++) if (m[i] !== 0) hist[data[i]]++;
   return hist;
 }
 

@@ -55,11 +55,11 @@ export function toGray(img: Image8, weights: GrayWeights = PAPER_GRAY_WEIGHTS): 
     return { data: out, width, height, channels: 1 };
   }
   const { r, g, b, scale } = toFixed(weights);
-  // Integer weights <= 10^6 and samples <= 255: the sum stays below 2^31, and floor of the
-  // (correctly rounded) quotient of two such integers is the exact integer quotient.
+  // Integer weights <= 10^6 and samples <= 255: the sum stays below 2^31, and truncating the
+  // (correctly rounded) float quotient of two such integers gives the exact integer quotient.
   const half = scale >> 1;
   for (let i = 0, j = 0; i < n; i++, j += 3) {
-    const q = Math.floor((r * data[j] + g * data[j + 1] + b * data[j + 2] + half) / scale);
+    const q = ((r * data[j] + g * data[j + 1] + b * data[j + 2] + half) / scale) | 0;
     out[i] = q > 255 ? 255 : q;
   }
   return { data: out, width, height, channels: 1 };

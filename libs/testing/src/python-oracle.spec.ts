@@ -68,7 +68,9 @@ describe.skipIf(!python)('runOpenCv', () => {
       'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVQIHWP4z8AAAAMBAQBb2/lEAAAAAElFTkSuQmCC',
       'base64',
     );
-    const run = await runOpenCv([{ op: 'imdecode', image: { data: png, width: png.length, height: 1, channels: 1 } }]);
+    const run = await runOpenCv([
+      { op: 'imdecode', image: { data: png, width: png.length, height: 1, channels: 1 } },
+    ]);
     expect(Array.from(run.results[0].image!.data)).toEqual([255, 0, 0]);
   });
 

@@ -14,7 +14,8 @@ const found = new Map<string, string | null>();
 
 /**
  * The first interpreter (`ROPLINE_PYTHON` if set, then `PYTHON_CANDIDATES`) that can import every
- * module in `modules`, or null. Memoized per module list, so tests can call it freely.
+ * module in `modules`, or null (always null with `ROPLINE_PYTHON=none`). Memoized per module list,
+ * so tests can call it freely.
  */
 export function findPython(modules: readonly string[] = []): string | null {
   for (const m of modules) {
@@ -24,7 +25,8 @@ export function findPython(modules: readonly string[] = []): string | null {
   const cached = found.get(key);
   if (cached !== undefined) return cached;
   const env = process.env['ROPLINE_PYTHON'];
-  const candidates = env ? [env, ...PYTHON_CANDIDATES] : PYTHON_CANDIDATES;
+  // ROPLINE_PYTHON=none turns the oracle off (e.g. to check that dependent tests skip cleanly).
+  const candidates = env === 'none' ? [] : env ? [env, ...PYTHON_CANDIDATES] : PYTHON_CANDIDATES;
   const code = modules.length > 0 ? `import ${modules.join(', ')}` : 'pass';
   let hit: string | null = null;
   for (const candidate of candidates) {

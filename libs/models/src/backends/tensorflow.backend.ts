@@ -68,8 +68,9 @@ export function createTensorflowBackend(
   };
 }
 
+/** First line of an error, without Node's "imported from /abs/path" tail (noise in logs). */
 function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0];
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0].replace(/ imported from .*$/, '');
 }
 
 export const tensorflowBackendPlugin: PluginManifest<TensorflowBackendConfig, ComputeBackend> = {
