@@ -1,3 +1,4 @@
 export * from './errors.js';
 export * from './image.js';
 export * from './plugin.js';
+export * from './seeded-random.js';

@@ -37,7 +37,10 @@ export class PluginRegistry {
     for (const m of manifests) {
       const key = `${m.kind}:${m.id}`;
       if (this.byKey.has(key)) {
-        throw new RopError('PLUGIN.DUPLICATE_ID', `Plugin ${key} is registered twice`, { kind: m.kind, id: m.id });
+        throw new RopError('PLUGIN.DUPLICATE_ID', `Plugin ${key} is registered twice`, {
+          kind: m.kind,
+          id: m.id,
+        });
       }
       this.byKey.set(key, m);
     }
@@ -64,7 +67,9 @@ export class PluginRegistry {
     const m = this.get(kind, id);
     const parsed = m.configSchema.safeParse(config ?? {});
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      const issues = parsed.error.issues
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; ');
       throw new RopError('CONFIG.INVALID', `Invalid config for ${kind} '${id}': ${issues}`, { kind, id });
     }
     return (await m.create(parsed.data, ctx)) as T;

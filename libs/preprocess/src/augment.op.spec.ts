@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Image8 } from '@ropline/core';
 import { applyAugment, augmentPair, sampleAugmentParams } from './augment.op.js';
-import { mulberry32 } from './seeded-random.util.js';
+import { mulberry32 } from '@ropline/core';
 import { errorCode, gray } from './test-helpers.util.js';
 
 const none = { cropLeft: 0, cropRight: 0, cropTop: 0, cropBottom: 0, zoom: 1 };

@@ -1,6 +1,6 @@
 import type { Image8 } from '@ropline/core';
 import { assertImage8, assertSameSize, invalidInput } from './image-guard.util.js';
-import { mulberry32 } from './seeded-random.util.js';
+import { mulberry32 } from '@ropline/core';
 
 /** One augmented copy: fractions of the width/height cut from each edge, then a zoom. */
 export interface AugmentParams {

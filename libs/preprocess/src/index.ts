@@ -10,7 +10,6 @@ export * from './preprocess-config.schema.js';
 export * from './preprocess.pipeline.js';
 export * from './resize.op.js';
 export * from './rounding.util.js';
-export * from './seeded-random.util.js';
 export * from './stack-channels.op.js';
 export * from './standardize.op.js';
 export * from './to-gray.op.js';

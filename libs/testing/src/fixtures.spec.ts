@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fundusLikeGeometry, makeFundusLike } from './fundus-like.fixture.js';
-import { mulberry32 } from './seeded-random.util.js';
+import { mulberry32 } from '@ropline/core';
 import { makeConstant, makeGradient, makeNoise } from './synthetic-images.fixture.js';
 
 describe('makeFundusLike', () => {

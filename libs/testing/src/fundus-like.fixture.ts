@@ -1,5 +1,5 @@
 import type { Image8 } from '@ropline/core';
-import { mulberry32 } from './seeded-random.util.js';
+import { mulberry32 } from '@ropline/core';
 
 export interface FundusLikeInfo {
   /** Aperture centre and radius in pixels (the circle may be clipped by the image edges). */

@@ -1,4 +1,3 @@
 export * from './fundus-like.fixture.js';
 export * from './python-oracle.js';
-export * from './seeded-random.util.js';
 export * from './synthetic-images.fixture.js';

@@ -1,5 +1,5 @@
 import type { Image8 } from '@ropline/core';
-import { mulberry32 } from './seeded-random.util.js';
+import { mulberry32 } from '@ropline/core';
 
 /** Uniform 8-bit noise, 1 channel. */
 export function makeNoise(width: number, height: number, seed = 1): Image8 {

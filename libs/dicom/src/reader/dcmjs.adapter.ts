@@ -1,3 +1,4 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- makes the untyped-module declaration visible to consumers that type-check this source
 /// <reference path="../dcmjs.d.ts" />
 import dcmjsModule from 'dcmjs';
 

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { findPython } from '@ropline/testing';
 
 /**
  * Helpers for tests that use external oracles (dcmtk, dicom3tools, pydicom). Each reports whether
@@ -30,11 +31,13 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T> | T): Promi
   }
 }
 
-/** Debian's python3 (with python3-pydicom), not whatever `python3` is first on PATH. */
-export const SYSTEM_PYTHON = '/usr/bin/python3';
+/** The interpreter with pydicom and numpy (Debian's python3-pydicom), or null. */
+export function pydicomPython(): string | null {
+  return findPython(['pydicom', 'numpy']);
+}
 
 export function hasPydicom(): boolean {
-  return spawnSync(SYSTEM_PYTHON, ['-c', 'import pydicom, numpy'], { stdio: 'ignore' }).status === 0;
+  return pydicomPython() !== null;
 }
 
 export interface OracleImage {
@@ -62,9 +65,10 @@ print(f"{a.shape[0]} {a.shape[1]} {ch} {a.dtype}")
 
 /** pydicom's decoding of a file as 8-bit (only meaningful for 8-bit data), or null without pydicom. */
 export function pydicomPixels(file: string, dir: string): OracleImage | null {
-  if (!hasPydicom()) return null;
+  const python = pydicomPython();
+  if (!python) return null;
   const out = path.join(dir, 'pydicom.raw');
-  const line = runTool(SYSTEM_PYTHON, ['-c', PYDICOM_SCRIPT, file, out], 60_000).trim();
+  const line = runTool(python, ['-c', PYDICOM_SCRIPT, file, out], 60_000).trim();
   const [rows, columns, channels] = line.split(' ').map(Number);
   return { rows, columns, channels, data: new Uint8Array(readFileSync(out)) };
 }

@@ -9,7 +9,7 @@ export {
   withTempDir,
   hasPydicom,
   pydicomPixels,
-  SYSTEM_PYTHON,
+  pydicomPython,
   type OracleImage,
 } from './external.tools.js';
 export { gradientRgb, gradientGray, meanAbsDiff, maxAbsDiff } from './pixels.util.js';

@@ -1,21 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { mulberry32 } from '@ropline/core';
 
 /**
  * Test helpers for wasm-vs-cpu gradient parity. Tensors are built per backend from plain arrays
  * (no silent cross-backend copies), results come back as Float32Arrays.
  */
 
-/** Deterministic PRNG (mulberry32) so a failing row reproduces. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG so a failing row reproduces. */
+export const prng = mulberry32;
 
 export function randomArray(size: number, rand: () => number, quantize = 0): Float32Array {
   const out = new Float32Array(size);

@@ -1,7 +1,7 @@
 /**
- * mulberry32: a 32-bit seeded PRNG, uniform in [0, 1). Deterministic across platforms (integer
- * ops only), which is all test fixtures need. (libs/preprocess has its own copy for augmentation;
- * libs/testing must not depend on the code it tests.)
+ * mulberry32: a tiny seeded PRNG, uniform in [0, 1), identical on every platform (32-bit integer
+ * ops only). Augmentation, phantoms, test fixtures and dataset splits draw from it, so a seed always
+ * reproduces the same draws (training sets are reproducible from their manifest).
  */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
