@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdtemp, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { RopError } from '@ropline/core';
+// Side effect: model.json 'BatchNormalization' layers load as the Keras-faithful layer.
+import './keras-batch-norm.layer.js';
 
 /** File names inside a model directory (tfjs layers format, what tfjs-converter writes). */
 export const MODEL_JSON = 'model.json';
@@ -27,7 +29,12 @@ async function loadArtifacts(root: string): Promise<tf.io.ModelArtifacts> {
   try {
     modelJSON = JSON.parse(await readFile(path.join(root, MODEL_JSON), 'utf8')) as tf.io.ModelJSON;
   } catch (e) {
-    throw new RopError('MODEL.LOAD_FAILED', `Cannot read ${MODEL_JSON}: ${(e as Error).message}`, {}, { cause: e });
+    throw new RopError(
+      'MODEL.LOAD_FAILED',
+      `Cannot read ${MODEL_JSON}: ${(e as Error).message}`,
+      {},
+      { cause: e },
+    );
   }
   if (!modelJSON || typeof modelJSON !== 'object' || !Array.isArray(modelJSON.weightsManifest)) {
     throw new RopError('MODEL.LOAD_FAILED', `${MODEL_JSON} has no weightsManifest (not a tfjs layers model)`);
@@ -41,9 +48,16 @@ async function loadArtifacts(root: string): Promise<tf.io.ModelArtifacts> {
           throw new RopError('MODEL.LOAD_FAILED', `Weight path '${p}' leaves the model directory`);
         }
         const bytes = await readFile(file).catch((e: Error) => {
-          throw new RopError('MODEL.LOAD_FAILED', `Cannot read weights '${p}': ${e.message}`, {}, { cause: e });
+          throw new RopError(
+            'MODEL.LOAD_FAILED',
+            `Cannot read weights '${p}': ${e.message}`,
+            {},
+            { cause: e },
+          );
         });
-        buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+        buffers.push(
+          bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+        );
       }
     }
     return [tf.io.getWeightSpecs(manifest), tf.io.concatenateArrayBuffers(buffers)];
@@ -52,9 +66,14 @@ async function loadArtifacts(root: string): Promise<tf.io.ModelArtifacts> {
 
 async function saveArtifacts(root: string, artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
   if (artifacts.modelTopology instanceof ArrayBuffer) {
-    throw new RopError('MODEL.SAVE_FAILED', 'Binary (GraphDef) topologies are not supported; save a LayersModel');
+    throw new RopError(
+      'MODEL.SAVE_FAILED',
+      'Binary (GraphDef) topologies are not supported; save a LayersModel',
+    );
   }
-  const weights = artifacts.weightData ? tf.io.CompositeArrayBuffer.join(artifacts.weightData) : new ArrayBuffer(0);
+  const weights = artifacts.weightData
+    ? tf.io.CompositeArrayBuffer.join(artifacts.weightData)
+    : new ArrayBuffer(0);
   const modelJSON: tf.io.ModelJSON = {
     modelTopology: artifacts.modelTopology as object,
     format: artifacts.format ?? 'layers-model',

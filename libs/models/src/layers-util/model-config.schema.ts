@@ -11,21 +11,31 @@ export const inputSizeSchema = z
 
 export type InputSize = z.output<typeof inputSizeSchema>;
 
-/** Start from weights trained elsewhere (III-B: COCO / ImageNet), adapted by transfer.ts. */
-export const pretrainedSchema = z
-  .object({
-    /** Directory with a tfjs layers model.json + weight shards (e.g. converted Keras weights). */
-    dir: z.string().min(1),
-    /** 'heads': only re-initialised and top layers train; 'all': every layer trains. */
-    freeze: z.enum(['heads', 'all']),
-  })
-  .strict();
+/**
+ * Start from weights trained elsewhere (III-B: COCO / ImageNet), adapted by transfer.ts. The paper
+ * trains only the heads of its segmenter and all layers of its classifier: `defaultFreeze`.
+ */
+export function pretrainedSchema(defaultFreeze: 'heads' | 'all') {
+  return z
+    .object({
+      /** Directory with a tfjs layers model.json + weight shards (e.g. converted Keras weights). */
+      dir: z.string().min(1),
+      /** 'heads': only re-initialised and top layers train; 'all': every layer trains. */
+      freeze: z.enum(['heads', 'all']).default(defaultFreeze),
+    })
+    .strict();
+}
 
 /** Fields every model config has; each model adds its architecture and sets its own defaults. */
 export const modelConfigShape = {
   version: z.string().min(1).default('0.0.0-untrained'),
   /** Seeds the weight initialisers: same seed, same initial model (tests, reproducible runs). */
-  seed: z.number().int().min(0).max(2 ** 31).optional(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31)
+    .optional(),
   /** Directory of this exact model's trained weights (tfjs layers format); all must match. */
   weightsDir: z.string().min(1).optional(),
   /**

@@ -74,7 +74,7 @@ function matchLayers(target: tf.LayersModel, source: Map<string, tf.Tensor>): Ma
   const used = new Set<string>();
   for (const layer of target.layers) {
     if (layer.weights.length === 0) continue;
-    const names = layer.weights.map((w) => `${layer.name}/${shortName(w.originalName)}`);
+    const names = layer.weights.map((w) => `${layer.name}/${shortName(w.originalName).split('/').pop()}`);
     const found = names.map((n) => source.get(n));
     names.forEach((n, i) => {
       if (found[i]) used.add(n);
@@ -125,7 +125,11 @@ export async function transferWeights(
 }
 
 /** Sets `trainable` per layer; returns the trainable layers that have weights. */
-export function applyFreezePolicy(model: tf.LayersModel, policy: FreezePolicy, heads: ReadonlySet<string>): string[] {
+export function applyFreezePolicy(
+  model: tf.LayersModel,
+  policy: FreezePolicy,
+  heads: ReadonlySet<string>,
+): string[] {
   const trainable: string[] = [];
   for (const layer of model.layers) {
     layer.trainable = policy === 'all' || heads.has(layer.name);

@@ -17,7 +17,10 @@ export function asciiMask(drawing: string): AsciiMask {
 }
 
 /** Probability map: '#' -> `on`, '.' -> 0, a digit d -> d / 10. */
-export function asciiProbability(drawing: string, on = 0.95): Float32Array & { width: number; height: number } {
+export function asciiProbability(
+  drawing: string,
+  on = 0.95,
+): Float32Array & { width: number; height: number } {
   const m = asciiMask(drawing);
   const p = Float32Array.from(m.chars, (c) => (c === '#' ? on : c === '.' ? 0 : Number(c) / 10));
   return Object.assign(p, { width: m.width, height: m.height });

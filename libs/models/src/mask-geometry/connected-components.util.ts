@@ -53,7 +53,16 @@ export function labelComponents(
     const id = components.length + 1;
     const sx = start % width;
     const sy = (start - sx) / width;
-    const c: ComponentStats = { id, areaPx: 0, minX: sx, minY: sy, maxX: sx, maxY: sy, startX: sx, startY: sy };
+    const c: ComponentStats = {
+      id,
+      areaPx: 0,
+      minX: sx,
+      minY: sy,
+      maxX: sx,
+      maxY: sy,
+      startX: sx,
+      startY: sy,
+    };
     let top = 0;
     stack[top++] = start;
     labels[start] = id;

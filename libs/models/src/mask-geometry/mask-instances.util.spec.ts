@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { asciiMask, asciiProbability } from './ascii-mask.fixture.js';
-import { decodeBinarySegmentation, decodeMultiClassSegmentation, type InstanceRules } from './mask-instances.util.js';
+import {
+  decodeBinarySegmentation,
+  decodeMultiClassSegmentation,
+  type InstanceRules,
+} from './mask-instances.util.js';
 
 const rules: InstanceRules = { pixelThreshold: 0.5, confidenceThreshold: 0.8, simplifyTolerancePx: 1 };
 
@@ -49,7 +53,9 @@ describe('decodeBinarySegmentation', () => {
   it('a configurable confidence threshold changes what is kept', () => {
     const p = asciiProbability('77.\n...');
     expect(decodeBinarySegmentation(p, 3, 2, 'line', rules).instances).toHaveLength(0);
-    expect(decodeBinarySegmentation(p, 3, 2, 'line', { ...rules, confidenceThreshold: 0.6 }).instances).toHaveLength(1);
+    expect(
+      decodeBinarySegmentation(p, 3, 2, 'line', { ...rules, confidenceThreshold: 0.6 }).instances,
+    ).toHaveLength(1);
   });
 
   it('rejects an output of the wrong size', () => {

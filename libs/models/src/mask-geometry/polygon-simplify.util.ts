@@ -16,7 +16,13 @@ export function distanceToSegment(p: Point, a: Point, b: Point): number {
 }
 
 /** Marks in `keep` the points of the open chain points[first..last] that Douglas–Peucker retains. */
-function markChain(points: readonly Point[], first: number, last: number, tolerance: number, keep: Uint8Array) {
+function markChain(
+  points: readonly Point[],
+  first: number,
+  last: number,
+  tolerance: number,
+  keep: Uint8Array,
+) {
   keep[first] = 1;
   keep[last] = 1;
   const stack: [number, number][] = [[first, last]];

@@ -55,7 +55,7 @@ function checkParts(kind: PipelineKind, p: PipelineParts): { primary: ModelInfo 
 }
 
 /** Resizes a 0/255 model-size mask to the original image and re-binarizes it at 128. */
-function maskToImageSize(mask: Image8, width: number, height: number): Image8 {
+export function maskToImageSize(mask: Image8, width: number, height: number): Image8 {
   const out = resize(mask, width, height);
   for (let i = 0; i < out.data.length; i++) out.data[i] = out.data[i] >= 128 ? 255 : 0;
   return out;

@@ -18,7 +18,11 @@ export interface SegmentInstance {
   confidence: number;
   areaPx: number;
   box: Box;
-  /** Outer boundary as [x, y] vertices (pixel coordinates), clockwise; for SR SCOORD POLYLINE. */
+  /**
+   * Outer boundary as [x, y] vertices at pixel centres (integers), clockwise on screen (y down);
+   * for SR SCOORD POLYLINE add 0.5 (DICOM puts the top-left pixel's top-left corner at 0\0).
+   * A 1-px-wide line yields a degenerate polygon (its boundary walked out and back, e.g. 2 vertices).
+   */
   polygon: [number, number][];
 }
 

@@ -66,13 +66,16 @@ export function buildUnet(a: UnetArchitecture): tf.LayersModel {
 
   const input = tf.input({ shape: [height, width, a.inputChannels], name: 'image' });
   let x: tf.SymbolicTensor = input;
-  if (padded) x = tf.layers.zeroPadding2d({ name: 'pad', padding: [padY, padX] }).apply(x) as tf.SymbolicTensor;
+  if (padded)
+    x = tf.layers.zeroPadding2d({ name: 'pad', padding: [padY, padX] }).apply(x) as tf.SymbolicTensor;
 
   const skips: tf.SymbolicTensor[] = [];
   for (let i = 0; i < a.depth; i++) {
     x = convBlock(x, a.baseFilters * 2 ** i, `enc${i}`, a, init);
     skips.push(x);
-    x = tf.layers.maxPooling2d({ name: `enc${i}_pool`, poolSize: 2, strides: 2 }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers
+      .maxPooling2d({ name: `enc${i}_pool`, poolSize: 2, strides: 2 })
+      .apply(x) as tf.SymbolicTensor;
   }
   x = convBlock(x, a.baseFilters * 2 ** a.depth, 'bottleneck', a, init);
   for (let i = a.depth - 1; i >= 0; i--) {
@@ -99,6 +102,7 @@ export function buildUnet(a: UnetArchitecture): tf.LayersModel {
       kernelInitializer: init.glorotUniform(),
     })
     .apply(x) as tf.SymbolicTensor;
-  if (padded) x = tf.layers.cropping2D({ name: 'crop', cropping: [padY, padX] }).apply(x) as tf.SymbolicTensor;
+  if (padded)
+    x = tf.layers.cropping2D({ name: 'crop', cropping: [padY, padX] }).apply(x) as tf.SymbolicTensor;
   return tf.model({ name: 'unet', inputs: input, outputs: x });
 }
