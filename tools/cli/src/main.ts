@@ -3,17 +3,21 @@ import { registerDicomCommands } from './commands/dicom.command.js';
 import { registerPreprocessCommand } from './commands/preprocess.command.js';
 import { registerBenchCommands } from './commands/bench.command.js';
 import { registerDemoCommand } from './commands/demo.command.js';
+import { registerModelCommands } from './commands/models.command.js';
 import { EXIT } from './run-command.js';
 
 export function createProgram(): Command {
   const program = new Command('rop')
-    .description('ROPline: Retinopathy of Prematurity staging tools (DICOM, preprocessing, benchmarks)')
+    .description(
+      'ROPline: Retinopathy of Prematurity staging tools (DICOM, preprocessing, models, benchmarks)',
+    )
     .version('0.1.0')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   registerDemoCommand(program);
   registerDicomCommands(program);
   registerPreprocessCommand(program);
+  registerModelCommands(program);
   registerBenchCommands(program);
   return program;
 }

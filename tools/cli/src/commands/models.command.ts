@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { initBackend, loadPipeline, loadSegmenterFrom } from '@ropline/models';
-import { resize, writePng } from '@ropline/preprocess';
+import { initBackend, loadPipeline, loadSegmenterFrom, type StagingResult } from '@ropline/models';
+import { writePng } from '@ropline/preprocess';
 import { loadImage } from '../load-image.js';
 import { runCommand } from '../run-command.js';
 import { cliContext } from '../cli-context.js';
@@ -20,7 +20,7 @@ function backendOption(cmd: Command): Command {
 }
 
 /** A result without the big arrays: what a person or a script reads. */
-function summarizeResult(file: string, r: Awaited<ReturnType<Awaited<ReturnType<typeof loadPipeline>>['analyze']>>) {
+function summarizeResult(file: string, r: StagingResult) {
   return {
     file,
     pipeline: r.pipeline,
@@ -35,7 +35,9 @@ function summarizeResult(file: string, r: Awaited<ReturnType<Awaited<ReturnType<
         polygonPoints: i.polygon.length,
       })) ?? null,
     models: r.models,
-    latencyMs: Object.fromEntries(Object.entries(r.latencyMs).map(([k, v]) => [k, Number((v as number).toFixed(1))])),
+    latencyMs: Object.fromEntries(
+      Object.entries(r.latencyMs).map(([k, v]) => [k, Number((v as number).toFixed(1))]),
+    ),
   };
 }
 
@@ -81,10 +83,8 @@ export function registerModelCommands(program: Command): void {
         for (const file of inputs) {
           const image = await loadImage(file);
           const seg = await run(image);
-          const mask = resize(seg.mask, image.width, image.height);
-          for (let i = 0; i < mask.data.length; i++) mask.data[i] = mask.data[i] >= 128 ? 255 : 0;
           const out = path.join(opts.out, `${path.parse(file).name}.mask.png`);
-          await writePng(out, mask);
+          await writePng(out, seg.maskAtInputSize);
           process.stdout.write(`${out}: ${seg.instances.length} line instance(s)\n`);
         }
       } finally {
