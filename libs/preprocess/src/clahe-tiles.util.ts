@@ -20,6 +20,32 @@ export interface ClaheTiles {
 }
 
 /**
+ * OpenCV's tile geometry: when either side is not a multiple of the grid, *both* sides are padded
+ * on the bottom/right (a divisible side then gains a whole extra tile row/column); the tiles cover
+ * the padded image. `lutScale` is `255.f / tileArea`; `clipPixels` is 0 when clipping is off.
+ */
+export function claheGeometry(
+  width: number,
+  height: number,
+  tilesX: number,
+  tilesY: number,
+  clipLimit: number,
+): { tileWidth: number; tileHeight: number; lutScale: number; clipPixels: number } {
+  let padW = width;
+  let padH = height;
+  if (width % tilesX !== 0 || height % tilesY !== 0) {
+    padW = width + tilesX - (width % tilesX);
+    padH = height + tilesY - (height % tilesY);
+  }
+  const tileWidth = padW / tilesX;
+  const tileHeight = padH / tilesY;
+  const area = tileWidth * tileHeight;
+  let clipPixels = 0;
+  if (clipLimit > 0) clipPixels = Math.max(Math.min(Math.trunc((clipLimit * area) / 256), INT_MAX), 1);
+  return { tileWidth, tileHeight, lutScale: fround(255 / area), clipPixels };
+}
+
+/**
  * Per-tile clipped-histogram LUTs as OpenCV 4.6 `CLAHE_CalcLut_Body` computes them. When either
  * side is not a multiple of the grid OpenCV pads *both* sides on the bottom/right with
  * BORDER_REFLECT_101 (a divisible side then gains a whole extra tile row/column of padding), and
@@ -33,18 +59,13 @@ export function computeClaheTiles(
   tilesY: number,
   clipLimit: number,
 ): ClaheTiles {
-  let padW = width;
-  let padH = height;
-  if (width % tilesX !== 0 || height % tilesY !== 0) {
-    padW = width + tilesX - (width % tilesX);
-    padH = height + tilesY - (height % tilesY);
-  }
-  const tileW = padW / tilesX;
-  const tileH = padH / tilesY;
-  const area = tileW * tileH;
-  const lutScale = fround(255 / area);
-  let clip = 0;
-  if (clipLimit > 0) clip = Math.max(Math.min(Math.trunc((clipLimit * area) / 256), INT_MAX), 1);
+  const {
+    tileWidth: tileW,
+    tileHeight: tileH,
+    lutScale,
+    clipPixels: clip,
+  } = claheGeometry(width, height, tilesX, tilesY, clipLimit);
+  const padW = tileW * tilesX;
 
   const padCols = new Int32Array(padW - width);
   for (let k = 0; k < padCols.length; k++) padCols[k] = reflect101(width + k, width);

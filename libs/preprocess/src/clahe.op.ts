@@ -1,6 +1,8 @@
 import type { Image8 } from '@ropline/core';
-import { computeClaheTiles } from './clahe-tiles.util.js';
+import { claheGeometry, computeClaheTiles, reflect101 } from './clahe-tiles.util.js';
 import { assertImage8, invalidInput } from './image-guard.util.js';
+import { activeWasmKernels } from './kernels/kernel-mode.util.js';
+import type { WasmKernels } from './kernels/wasm-kernels.util.js';
 
 const fround = Math.fround;
 
@@ -42,10 +44,46 @@ export function clahe(gray: Image8, options: ClaheOptions = {}): Image8 {
     }
   }
   const { width, height, data } = gray;
-  const tiles = computeClaheTiles(data, width, height, tilesX, tilesY, clipLimit);
-  const out = new Uint8Array(data.length);
-  interpolate(data, out, width, height, tilesX, tilesY, tiles.lut, tiles.tileWidth, tiles.tileHeight);
+  const k = activeWasmKernels();
+  let out = k ? claheWasm(k, data, width, height, tilesX, tilesY, clipLimit) : null;
+  if (!out) {
+    const tiles = computeClaheTiles(data, width, height, tilesX, tilesY, clipLimit);
+    out = new Uint8Array(data.length);
+    interpolate(data, out, width, height, tilesX, tilesY, tiles.lut, tiles.tileWidth, tiles.tileHeight);
+  }
   return { data: out, width, height, channels: 1 };
+}
+
+/**
+ * The WebAssembly path (wasm/clahe.c): the same geometry as computeClaheTiles, with the reflected
+ * padding passed as row and column index maps; null when its memory cannot grow to the image.
+ */
+function claheWasm(
+  k: WasmKernels,
+  data: Uint8Array,
+  width: number,
+  height: number,
+  tilesX: number,
+  tilesY: number,
+  clipLimit: number,
+): Uint8Array | null {
+  const g = claheGeometry(width, height, tilesX, tilesY, clipLimit);
+  const padW = g.tileWidth * tilesX;
+  const padH = g.tileHeight * tilesY;
+  const n = data.length;
+  const lutLen = tilesX * tilesY * 256;
+  const ptrs = k.reserve(n, n, padH * 4, (padW - width) * 4, lutLen * 4, width * 20, (tilesX + 1) * 4096);
+  if (!ptrs) return null;
+  const [src, dst, rows, padCols, lut, scratch, q] = ptrs;
+  k.u8(src, n).set(data);
+  const rowMap = k.i32(rows, padH);
+  for (let y = 0; y < padH; y++) rowMap[y] = y < height ? y : reflect101(y, height);
+  const colMap = k.i32(padCols, padW - width);
+  for (let x = 0; x < colMap.length; x++) colMap[x] = reflect101(width + x, width);
+  const { tileWidth: tw, tileHeight: th } = g;
+  k.fn.clahe_luts(src, width, tilesX, tilesY, tw, th, g.clipPixels, g.lutScale, rows, padCols, lut);
+  k.fn.clahe_interpolate(src, dst, width, height, tilesX, tilesY, tw, th, lut, scratch, q);
+  return k.copyOut(dst, n);
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { Image8 } from '@ropline/core';
 import { assertImage8 } from './image-guard.util.js';
 import { applyLut256, histogram256 } from './histogram.util.js';
+import { activeWasmKernels } from './kernels/kernel-mode.util.js';
+import type { WasmKernels } from './kernels/wasm-kernels.util.js';
 import { roundHalfEvenU8 } from './rounding.util.js';
 
 const fround = Math.fround;
@@ -26,6 +28,23 @@ export function equalizeHistLut(hist: Int32Array, total: number): Uint8Array | n
   return lut;
 }
 
+/** The WebAssembly path (see wasm/histogram.c); null when its memory cannot grow to the image. */
+function equalizeHistWasm(k: WasmKernels, data: Uint8Array): Uint8Array | null {
+  const n = data.length;
+  const ptrs = k.reserve(n, 256 * 4, 256);
+  if (!ptrs) return null;
+  const [buf, histPtr, lutPtr] = ptrs;
+  k.u8(buf, n).set(data);
+  const hist = k.i32(histPtr, 256);
+  hist.fill(0);
+  k.fn.histogram_u8(buf, n, histPtr);
+  const lut = equalizeHistLut(k.i32(histPtr, 256).slice(), n);
+  if (lut === null) return data.slice();
+  k.u8(lutPtr, 256).set(lut);
+  k.fn.apply_lut_u8(buf, buf, n, lutPtr);
+  return k.copyOut(buf, n);
+}
+
 /**
  * Global histogram equalization of a 1-channel image, bit-exact with `cv2.equalizeHist` (OpenCV 4.6).
  * A constant image comes back unchanged (OpenCV's special case), not black.
@@ -33,9 +52,13 @@ export function equalizeHistLut(hist: Int32Array, total: number): Uint8Array | n
 export function equalizeHist(gray: Image8): Image8 {
   assertImage8(gray, 'equalizeHist input', [1]);
   const { width, height, data } = gray;
-  const out = new Uint8Array(data.length);
-  const lut = equalizeHistLut(histogram256(data), data.length);
-  if (lut === null) out.set(data);
-  else applyLut256(data, lut, out);
+  const k = activeWasmKernels();
+  let out = k ? equalizeHistWasm(k, data) : null;
+  if (!out) {
+    out = new Uint8Array(data.length);
+    const lut = equalizeHistLut(histogram256(data), data.length);
+    if (lut === null) out.set(data);
+    else applyLut256(data, lut, out);
+  }
   return { data: out, width, height, channels: 1 };
 }

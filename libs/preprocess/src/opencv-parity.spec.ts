@@ -1,12 +1,13 @@
 /**
  * Bit-exactness against OpenCV 4.6 (python3-opencv through libs/testing's oracle): equalizeHist and
  * CLAHE must match every pixel; resize must match within 1 gray level (it matches exactly on these
- * cases today, which the report prints). All OpenCV work runs in one batched Python call.
+ * cases today, which the report prints). All OpenCV work runs in one batched Python call. Every
+ * case is checked with both implementations: the WebAssembly kernels and the pure-JS reference.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Image8 } from '@ropline/core';
 import {
   findPython,
@@ -20,6 +21,11 @@ import {
 import { clahe } from './clahe.op.js';
 import { equalizeHist } from './equalize-hist.op.js';
 import { readImageFile } from './image-io.js';
+import {
+  preprocessKernels,
+  setPreprocessKernels,
+  type PreprocessKernels,
+} from './kernels/kernel-mode.util.js';
 import { resize, type ResizeInterpolation } from './resize.op.js';
 import { toGray } from './to-gray.op.js';
 
@@ -193,6 +199,22 @@ function realCases(images: [string, () => Image8][]): Case[] {
   return cases;
 }
 
+const MODES: readonly PreprocessKernels[] = ['wasm', 'js'];
+type Diffs = Record<PreprocessKernels, number>;
+afterAll(() => setPreprocessKernels(undefined));
+
+/** max |ours - OpenCV| with each implementation. */
+function diffsOf(c: Case, opencv: Image8): Diffs {
+  const d = {} as Diffs;
+  for (const mode of MODES) {
+    setPreprocessKernels(mode);
+    if (preprocessKernels() !== mode) throw new Error(`${mode} kernels unavailable`);
+    d[mode] = maxAbsDiff(ours(c), opencv);
+  }
+  setPreprocessKernels(undefined);
+  return d;
+}
+
 function ours(c: Case): Image8 {
   const img = c.image();
   if (c.op === 'equalizeHist') return equalizeHist(img);
@@ -207,29 +229,32 @@ function ours(c: Case): Image8 {
 
 describe.skipIf(!python)('OpenCV parity (synthetic images)', () => {
   const cases = python ? buildCases() : [];
-  const diffs = new Map<string, number>();
+  const diffs = new Map<string, Diffs>();
 
   beforeAll(async () => {
     const run = await runOpenCv(
       cases.map((c): OpenCvJob => ({ op: c.op, image: c.image(), params: c.params })),
     );
-    cases.forEach((c, k) => diffs.set(c.name, maxAbsDiff(ours(c), run.results[k].image as Image8)));
-    const inexact = [...diffs].filter(([, d]) => d !== 0);
+    cases.forEach((c, k) => diffs.set(c.name, diffsOf(c, run.results[k].image as Image8)));
+    const inexact = [...diffs].filter(([, d]) => d.wasm !== 0 || d.js !== 0);
     console.info(
-      `[opencv-parity] OpenCV ${run.opencvVersion}: ${cases.length} cases, ${inexact.length} not bit-exact`,
+      `[opencv-parity] OpenCV ${run.opencvVersion}: ${cases.length} cases x (wasm, js), ` +
+        `${inexact.length} not bit-exact`,
       inexact,
     );
-  }, 120_000);
+  }, 240_000);
 
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     const d = diffs.get(c.name);
-    if (c.tolerance === 0) expect(d).toBe(0);
-    else expect(d).toBeLessThanOrEqual(c.tolerance);
+    for (const mode of MODES) {
+      if (c.tolerance === 0) expect(d?.[mode], mode).toBe(0);
+      else expect(d?.[mode], mode).toBeLessThanOrEqual(c.tolerance);
+    }
   });
 });
 
 describe.skipIf(!python || !hasData)('OpenCV parity (real fundus images from ../shared/data)', () => {
-  const diffs = new Map<string, number>();
+  const diffs = new Map<string, Diffs>();
   let cases: Case[] = [];
 
   beforeAll(async () => {
@@ -237,16 +262,17 @@ describe.skipIf(!python || !hasData)('OpenCV parity (real fundus images from ../
     const run = await runOpenCv(
       cases.map((c): OpenCvJob => ({ op: c.op, image: c.image(), params: c.params })),
     );
-    cases.forEach((c, k) => diffs.set(c.name, maxAbsDiff(ours(c), run.results[k].image as Image8)));
-  }, 120_000);
+    cases.forEach((c, k) => diffs.set(c.name, diffsOf(c, run.results[k].image as Image8)));
+  }, 240_000);
 
-  it('matches every real image: HE and CLAHE bit-exact, resize within 1 (exact expected)', () => {
+  it('matches every real image (wasm and js): HE and CLAHE bit-exact, resize within 1 (exact expected)', () => {
     expect(cases.length).toBeGreaterThan(0);
+    const worst = (c: Case) => Math.max(...MODES.map((m) => diffs.get(c.name)?.[m] ?? Infinity));
     const bad = cases
-      .filter((c) => (diffs.get(c.name) ?? Infinity) > c.tolerance)
-      .map((c) => `${c.name}: ${diffs.get(c.name)}`);
+      .filter((c) => worst(c) > c.tolerance)
+      .map((c) => `${c.name}: ${JSON.stringify(diffs.get(c.name))}`);
     expect(bad).toEqual([]);
-    const inexact = cases.filter((c) => diffs.get(c.name) !== 0).map((c) => c.name);
+    const inexact = cases.filter((c) => worst(c) !== 0).map((c) => c.name);
     console.info(
       `[opencv-parity] real images: ${cases.length} cases, not bit-exact: ${inexact.length ? inexact.join(', ') : 'none'}`,
     );

@@ -1,3 +1,4 @@
+import type { WasmKernels } from './kernels/wasm-kernels.util.js';
 import { roundHalfEvenU8 } from './rounding.util.js';
 
 const fround = Math.fround;
@@ -58,7 +59,7 @@ interface AreaTab {
   rightAlpha: Float64Array;
 }
 
-function computeAreaTab(ssize: number, dsize: number, scale: number): AreaTab {
+export function computeAreaTab(ssize: number, dsize: number, scale: number): AreaTab {
   const t: AreaTab = {
     left: new Int32Array(dsize).fill(-1),
     leftAlpha: new Float64Array(dsize),
@@ -157,7 +158,7 @@ export function resizeAreaGeneric(
 }
 
 /** The taps of an `AreaTab` as flat lists, `start[d]..start[d+1]` per destination index. */
-function tapList(t: AreaTab): { start: Int32Array; src: Int32Array; alpha: Float64Array } {
+export function tapList(t: AreaTab): { start: Int32Array; src: Int32Array; alpha: Float64Array } {
   const n = t.left.length;
   const src: number[] = [];
   const alpha: number[] = [];
@@ -179,4 +180,47 @@ function tapList(t: AreaTab): { start: Int32Array; src: Int32Array; alpha: Float
   }
   start[n] = src.length;
   return { start, src: Int32Array.from(src), alpha: Float64Array.from(alpha) };
+}
+
+/**
+ * INTER_AREA in WebAssembly (wasm/resize-area.c): `fx` > 0 selects the integer-factor kernel
+ * (factors fx x fy), 0 the generic one, fed with the tap lists above (alphas are float32 values
+ * already, so the Float32Array copies are exact). Null when the wasm memory cannot grow that far.
+ */
+export function resizeAreaWasm(
+  k: WasmKernels,
+  src: Uint8Array,
+  sw: number,
+  sh: number,
+  dw: number,
+  dh: number,
+  fx: number,
+  fy: number,
+): Uint8Array | null {
+  const n = sw * sh;
+  const m = dw * dh;
+  if (fx > 0) {
+    const ptrs = k.reserve(n, m, dw * 4);
+    if (!ptrs) return null;
+    const [s, d, rowSum] = ptrs;
+    k.u8(s, n).set(src);
+    k.fn.resize_area_integer(s, sw, d, dw, dh, fx, fy, fround(1 / (fx * fy)), rowSum);
+    return k.copyOut(d, m);
+  }
+  const xs = tapList(computeAreaTab(sw, dw, 1 / (dw / sw)));
+  const ys = tapList(computeAreaTab(sh, dh, 1 / (dh / sh)));
+  const nx = xs.src.length;
+  const ny = ys.src.length;
+  const ptrs = k.reserve(n, m, (dw + 1) * 4, nx * 4, nx * 4, (dh + 1) * 4, ny * 4, ny * 4, dw * 4, dw * 4);
+  if (!ptrs) return null;
+  const [s, d, xStart, xSrc, xAlpha, yStart, ySrc, yAlpha, buf, sum] = ptrs;
+  k.u8(s, n).set(src);
+  k.i32(xStart, dw + 1).set(xs.start);
+  k.i32(xSrc, nx).set(xs.src);
+  k.f32(xAlpha, nx).set(xs.alpha);
+  k.i32(yStart, dh + 1).set(ys.start);
+  k.i32(ySrc, ny).set(ys.src);
+  k.f32(yAlpha, ny).set(ys.alpha);
+  k.fn.resize_area_generic(s, sw, d, dw, dh, xStart, xSrc, xAlpha, yStart, ySrc, yAlpha, buf, sum);
+  return k.copyOut(d, m);
 }

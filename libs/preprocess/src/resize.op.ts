@@ -1,6 +1,7 @@
 import type { Image8 } from '@ropline/core';
 import { assertImage8, assertTargetSize, invalidInput } from './image-guard.util.js';
-import { resizeAreaGeneric, resizeAreaInteger } from './resize-area.util.js';
+import { activeWasmKernels } from './kernels/kernel-mode.util.js';
+import { resizeAreaGeneric, resizeAreaInteger, resizeAreaWasm } from './resize-area.util.js';
 import { resizeBilinear } from './resize-linear.util.js';
 
 export type ResizeInterpolation = 'auto' | 'area' | 'linear';
@@ -33,11 +34,7 @@ export function resize(
     );
   }
   const { width: sw, height: sh, data } = gray;
-  const out = new Uint8Array(width * height);
-  if (sw === width && sh === height) {
-    out.set(data);
-    return { data: out, width, height, channels: 1 };
-  }
+  if (sw === width && sh === height) return { data: data.slice(), width, height, channels: 1 };
   let mode = interpolation;
   if (mode === 'auto') mode = width < sw || height < sh ? 'area' : 'linear';
 
@@ -48,6 +45,12 @@ export function resize(
   const integer = Math.abs(scaleX - ix) < Number.EPSILON && Math.abs(scaleY - iy) < Number.EPSILON;
   if (mode === 'linear' && integer && ix === 2 && iy === 2) mode = 'area';
 
+  if (mode === 'area' && scaleX >= 1 && scaleY >= 1) {
+    const k = activeWasmKernels();
+    const res = k ? resizeAreaWasm(k, data, sw, sh, width, height, integer ? ix : 0, iy) : null;
+    if (res) return { data: res, width, height, channels: 1 };
+  }
+  const out = new Uint8Array(width * height);
   if (mode === 'area' && scaleX >= 1 && scaleY >= 1) {
     if (integer) resizeAreaInteger(data, sw, out, width, height, ix, iy);
     else resizeAreaGeneric(data, sw, sh, out, width, height);
