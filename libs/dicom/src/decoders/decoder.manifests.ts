@@ -13,7 +13,8 @@ const noConfig = z.object({}).strict();
  * The default pixel decoders, as data. Creating one is cheap; the wasm codecs behind the JPEG
  * family load on the first frame that needs them.
  */
-export const defaultDecoderManifests: readonly DecoderManifest[] = [
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each manifest has its own config type
+export const defaultDecoderManifests: readonly DecoderManifest<any>[] = [
   {
     kind: 'decoder',
     id: 'native',
@@ -42,7 +43,7 @@ export const defaultDecoderManifests: readonly DecoderManifest[] = [
       TransferSyntax.JpegLosslessP14,
       TransferSyntax.JpegLosslessSV1,
     ],
-    configSchema: noConfig,
+    configSchema: z.object({ native: z.enum(['auto', 'off']).default('auto') }).strict(),
     create: createJpegDecoder,
   },
   {

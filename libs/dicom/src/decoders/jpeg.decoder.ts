@@ -1,12 +1,14 @@
 import { DicomErrorCode, dicomError, wrapForeign } from '../dicom.errors.js';
 import type { DecodedFrame, FrameDecoder, FrameInfo } from './decoder.types.js';
+import { decodeJpegNative } from './jpeg-native.codec.js';
 import { wordsFromBytes } from './samples.util.js';
 import { isWasmAbort, lazyModule, requireCjs, runEmbindDecode, type EmbindCodec } from './wasm.loader.js';
 
 /**
  * JPEG (ISO 10918-1) for transfer syntaxes .50, .51, .57 and .70, routed by the frame's own SOF
  * marker rather than the transfer syntax label (mislabelled files exist):
- *  - 8-bit DCT (SOF0/SOF1/SOF2) -> libjpeg-turbo wasm. It converts YCbCr to RGB itself (per the
+ *  - 8-bit DCT (SOF0/SOF1/SOF2) -> libjpeg-turbo: natively through sharp when installed (about
+ *    2.5x faster, same pixels), else its wasm build. It converts YCbCr to RGB itself (per the
  *    JFIF/Adobe markers), so its output is RGB whatever the header says (e.g. YBR_FULL_422).
  *  - 12-bit DCT and lossless (SOF3) -> dcmtk's IJG codecs in dcmjs-codecs wasm. Its output context
  *    reports the photometric of the samples (RGB when it converted colour).
@@ -51,14 +53,28 @@ export const dcmtkCodecs = lazyModule<DcmtkCodecs>(async () => {
   return codecs;
 });
 
-export function createJpegDecoder(): FrameDecoder {
-  return { decode: decodeJpeg };
+export interface JpegDecoderConfig {
+  /** 'auto': decode 8-bit DCT frames natively through sharp when it is installed; 'off': wasm only. */
+  native: 'auto' | 'off';
 }
 
-async function decodeJpeg(frame: Uint8Array, info: FrameInfo): Promise<DecodedFrame> {
+export function createJpegDecoder(config: JpegDecoderConfig = { native: 'auto' }): FrameDecoder {
+  return { decode: (frame, info) => decodeJpeg(frame, info, config.native === 'auto') };
+}
+
+async function decodeJpeg(frame: Uint8Array, info: FrameInfo, tryNative: boolean): Promise<DecodedFrame> {
   const sof = readSof(frame);
   const lossless = sof.marker === 0xc3 || sof.marker === 0xc7 || sof.marker === 0xcb || sof.marker === 0xcf;
-  return !lossless && sof.precision <= 8 ? decodeTurbo(frame, info) : decodeDcmtk(frame, info);
+  if (lossless || sof.precision > 8) return decodeDcmtk(frame, info);
+  if (tryNative) {
+    const native = await decodeJpegNative(frame, sof.components).catch((e: unknown) => {
+      throw wrapForeign(e, DicomErrorCode.DECODE_FAILED, 'JPEG decoding failed (libjpeg-turbo, native)');
+    });
+    if (native) {
+      return { ...native, planar: false, ...(native.components === 3 ? { colorSpace: 'RGB' as const } : {}) };
+    }
+  }
+  return decodeTurbo(frame, info);
 }
 
 async function decodeTurbo(frame: Uint8Array, info: FrameInfo): Promise<DecodedFrame> {
