@@ -44,7 +44,9 @@ describe('rop analyze / rop segment', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.file)).toEqual([png, dcm]);
-    const expected = await (await loadPipeline(pipelineDir)).analyze(image);
+    const pipeline = await loadPipeline(pipelineDir);
+    const expected = await pipeline.analyze(image);
+    pipeline.dispose();
     for (const l of lines) {
       expect(l.pipeline).toBe('hybrid');
       expect(l.stage).toBe(expected.stage);
@@ -63,13 +65,33 @@ describe('rop analyze / rop segment', () => {
     expect(r.stderr).toContain('compute backend: cpu');
   });
 
+  it.each(['classifier-only', 'segmentation-only'] as const)(
+    'analyze runs the %s pipeline end to end',
+    async (kind) => {
+      const p = path.join(dir, kind);
+      await writeTinyPipeline(p, kind);
+      const r = rop('analyze', '--model', p, '--backend', 'cpu', dcm);
+      expect(r.code, r.stderr).toBe(0);
+      const line = JSON.parse(r.stdout);
+      const pipeline = await loadPipeline(p);
+      const expected = await pipeline.analyze(image);
+      pipeline.dispose();
+      expect(line.pipeline).toBe(kind);
+      expect(line.stage).toBe(expected.stage);
+      expect(line.instances === null).toBe(kind === 'classifier-only');
+      expect(line.models).toHaveLength(1);
+    },
+  );
+
   it('segment writes a 0/255 mask at the input size, equal to the library mask', async () => {
     const out = path.join(dir, 'masks');
     const r = rop('segment', '--model', pipelineDir, '--backend', 'cpu', '--out', out, dcm);
     expect(r.code, r.stderr).toBe(0);
     const mask = decodeImageBytes(new Uint8Array(readFileSync(path.join(out, 'eye.mask.png'))));
     expect([mask.width, mask.height, mask.channels]).toEqual([90, 70, 1]);
-    const expected = await (await loadSegmenterFrom(pipelineDir)).run(image);
+    const runner = await loadSegmenterFrom(pipelineDir);
+    const expected = await runner.run(image);
+    runner.segmenter.dispose();
     expect(Buffer.from(mask.data).equals(Buffer.from(expected.maskAtInputSize.data))).toBe(true);
   });
 
