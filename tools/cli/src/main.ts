@@ -2,8 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { registerDicomCommands } from './commands/dicom.command.js';
 import { registerPreprocessCommand } from './commands/preprocess.command.js';
 import { registerBenchCommands } from './commands/bench.command.js';
+import { registerDatasetCommands } from './commands/dataset.command.js';
 import { registerDemoCommand } from './commands/demo.command.js';
 import { registerModelCommands } from './commands/models.command.js';
+import { registerPhantomsCommand } from './commands/phantoms.command.js';
 import { EXIT } from './run-command.js';
 
 export function createProgram(): Command {
@@ -19,6 +21,8 @@ export function createProgram(): Command {
   registerPreprocessCommand(program);
   registerModelCommands(program);
   registerBenchCommands(program);
+  registerPhantomsCommand(program);
+  registerDatasetCommands(program);
   return program;
 }
 
