@@ -155,3 +155,12 @@ export {
 // Pipelines: the paper's hybrid system and its two baselines.
 export { createStagingPipeline, maskToImageSize, type PipelineParts } from './pipelines/staging.pipeline.js';
 export { NO_LINE, stageFromSegmentation, type StageDecision } from './pipelines/stage-rule.js';
+
+// Inference on every core: a pool of worker threads, one single-threaded backend and pipeline each.
+export {
+  createInferencePool,
+  type AnalyzeOptions,
+  type InferencePool,
+  type InferencePoolOptions,
+  type InferencePoolStats,
+} from './workers/inference-pool.js';

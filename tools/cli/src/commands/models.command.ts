@@ -1,11 +1,17 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { initBackend, loadPipeline, loadSegmenterFrom, type StagingResult } from '@ropline/models';
+import type { StagingResult } from '@ropline/models';
 import { writePng } from '@ropline/preprocess';
 import { loadImage } from '../load-image.js';
 import { runCommand } from '../run-command.js';
 import { cliContext } from '../cli-context.js';
+
+/**
+ * tfjs is loaded only by the commands that run models: it costs ~1 s at start-up, and tfjs-wasm
+ * installs process-wide handlers that other commands should not inherit.
+ */
+const loadModels = () => import('@ropline/models');
 
 interface BackendOption {
   backend: 'auto' | 'wasm' | 'tensorflow' | 'cpu';
@@ -53,6 +59,7 @@ export function registerModelCommands(program: Command): void {
   ).action((inputs: string[], opts: { model: string } & BackendOption) =>
     runCommand(async () => {
       const ctx = cliContext();
+      const { initBackend, loadPipeline } = await loadModels();
       await initBackend({ backend: opts.backend }, ctx);
       const pipeline = await loadPipeline(opts.model, ctx);
       try {
@@ -76,6 +83,7 @@ export function registerModelCommands(program: Command): void {
   ).action((inputs: string[], opts: { model: string; out: string } & BackendOption) =>
     runCommand(async () => {
       const ctx = cliContext();
+      const { initBackend, loadSegmenterFrom } = await loadModels();
       await initBackend({ backend: opts.backend }, ctx);
       const { segmenter, run } = await loadSegmenterFrom(opts.model, ctx);
       await mkdir(opts.out, { recursive: true });
