@@ -42,14 +42,27 @@ describe('rop CLI', () => {
   it('prints help for every command and exits 0', () => {
     const top = rop('--help');
     expect(top.code).toBe(0);
-    for (const cmd of ['dicom', 'preprocess', 'bench', 'demo']) expect(top.stdout).toContain(cmd);
-    for (const args of [
+    for (const cmd of ['dicom', 'preprocess', 'analyze', 'segment', 'phantoms', 'dataset', 'bench', 'demo']) {
+      expect(top.stdout).toContain(cmd);
+    }
+    const commands = [
       ['dicom', 'info'],
       ['dicom', 'decode'],
       ['preprocess'],
+      ['analyze'],
+      ['segment'],
+      ['phantoms'],
+      ['dataset', 'import-via'],
+      ['dataset', 'import-masks'],
+      ['dataset', 'import-phantoms'],
+      ['dataset', 'split'],
+      ['dataset', 'augment'],
       ['bench', 'preprocess'],
+      ['bench', 'inference'],
+      ['bench', 'train'],
       ['demo'],
-    ]) {
+    ];
+    for (const args of commands) {
       const r = rop(...args, '--help');
       expect(r.code, args.join(' ')).toBe(0);
       expect(r.stdout).toMatch(/^Usage: rop /);
