@@ -1,7 +1,14 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Image8 } from '@ropline/core';
-import { badOption, type DatasetManifest, type SkippedItem, type Stage } from './dataset.types.js';
+import type { DatasetStaging } from './dataset-io.js';
+import {
+  badOption,
+  type DatasetManifest,
+  type HistoryEntry,
+  type SkippedItem,
+  type Stage,
+} from './dataset.types.js';
 import { createMask, type Mask } from './rasterize.util.js';
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'];
@@ -13,6 +20,31 @@ export interface ImportResult {
   imported: number;
   skipped: SkippedItem[];
   warnings: SkippedItem[];
+}
+
+/**
+ * The common end of every importer: nothing imported -> abort (nothing written) and report; else
+ * commit the dataset with its source, the skipped/warning report and one history entry.
+ */
+export async function finishImport(
+  staging: DatasetStaging,
+  opts: CommonImportOptions,
+  source: DatasetManifest['source'],
+  report: { skipped: SkippedItem[]; warnings: SkippedItem[] },
+  history: Omit<HistoryEntry, 'at' | 'parentHash'>,
+): Promise<ImportResult> {
+  const result: ImportResult = { manifest: null, out: opts.out, imported: staging.items.length, ...report };
+  if (!staging.items.length) {
+    await staging.abort();
+    return result;
+  }
+  result.manifest = await staging.commit({
+    name: opts.name ?? path.basename(path.resolve(opts.out)),
+    source,
+    ...report,
+    history: [{ ...history, at: nowIso() }],
+  });
+  return result;
 }
 
 export interface CommonImportOptions {

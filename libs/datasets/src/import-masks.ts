@@ -17,11 +17,11 @@ import {
   groupKeyOf,
   listImages,
   maskStageProblem,
-  nowIso,
   reasonOf,
   stemOf,
   thresholdMask,
   type CommonImportOptions,
+  finishImport,
   type ImportResult,
   type MaskChannel,
 } from './import-common.js';
@@ -149,20 +149,10 @@ export async function importMasks(opts: ImportMasksOptions): Promise<ImportResul
       );
     }
     opts.onProgress?.(images.length, images.length, 'done');
-    const result: ImportResult = {
-      manifest: null,
-      out: opts.out,
-      imported: staging.items.length,
-      skipped,
-      warnings,
-    };
-    if (!staging.items.length) {
-      await staging.abort();
-      return result;
-    }
-    result.manifest = await staging.commit({
-      name: opts.name ?? path.basename(path.resolve(opts.out)),
-      source: {
+    return finishImport(
+      staging,
+      opts,
+      {
         kind: 'masks',
         params: {
           images: opts.images,
@@ -175,10 +165,8 @@ export async function importMasks(opts: ImportMasksOptions): Promise<ImportResul
           allowEmpty: !!opts.allowEmpty,
         },
       },
-      skipped,
-      warnings,
-      history: [{ op: 'import-masks', at: nowIso(), params: { channel, threshold } }],
-    });
-    return result;
+      { skipped, warnings },
+      { op: 'import-masks', params: { channel, threshold } },
+    );
   });
 }

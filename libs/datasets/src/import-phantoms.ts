@@ -7,11 +7,11 @@ import { withStaging } from './dataset-io.js';
 import { DATASET_INVALID, parseStageLabel, type SkippedItem } from './dataset.types.js';
 import {
   maskStageProblem,
-  nowIso,
   reasonOf,
   stemOf,
   thresholdMask,
   type CommonImportOptions,
+  finishImport,
   type ImportResult,
 } from './import-common.js';
 import { countOn, createMask, type Mask } from './rasterize.util.js';
@@ -115,24 +115,12 @@ export async function importPhantoms(opts: ImportPhantomsOptions): Promise<Impor
       );
     }
     opts.onProgress?.(records.length, records.length, 'done');
-    const result: ImportResult = {
-      manifest: null,
-      out: opts.out,
-      imported: staging.items.length,
-      skipped,
-      warnings,
-    };
-    if (!staging.items.length) {
-      await staging.abort();
-      return result;
-    }
-    result.manifest = await staging.commit({
-      name: opts.name ?? path.basename(path.resolve(opts.out)),
-      source: { kind: 'phantoms', params: { from: opts.from, allowEmpty: !!opts.allowEmpty } },
-      skipped,
-      warnings,
-      history: [{ op: 'import-phantoms', at: nowIso(), params: {} }],
-    });
-    return result;
+    return finishImport(
+      staging,
+      opts,
+      { kind: 'phantoms', params: { from: opts.from, allowEmpty: !!opts.allowEmpty } },
+      { skipped, warnings },
+      { op: 'import-phantoms', params: {} },
+    );
   });
 }

@@ -9,10 +9,10 @@ import {
   groupKeyOf,
   listImages,
   maskStageProblem,
-  nowIso,
   reasonOf,
   stemOf,
   type CommonImportOptions,
+  finishImport,
   type ImportResult,
 } from './import-common.js';
 import {
@@ -247,20 +247,10 @@ export async function importVia(opts: ImportViaOptions): Promise<ImportResult> {
       );
     }
     opts.onProgress?.(entries.length, entries.length, 'done');
-    const result: ImportResult = {
-      manifest: null,
-      out: opts.out,
-      imported: staging.items.length,
-      skipped,
-      warnings,
-    };
-    if (!staging.items.length) {
-      await staging.abort();
-      return result;
-    }
-    result.manifest = await staging.commit({
-      name: opts.name ?? path.basename(path.resolve(opts.out)),
-      source: {
+    return finishImport(
+      staging,
+      opts,
+      {
         kind: 'via',
         params: {
           images: opts.images,
@@ -271,10 +261,8 @@ export async function importVia(opts: ImportViaOptions): Promise<ImportResult> {
           lineWidth,
         },
       },
-      skipped,
-      warnings,
-      history: [{ op: 'import-via', at: nowIso(), params: { via: path.basename(opts.via) } }],
-    });
-    return result;
+      { skipped, warnings },
+      { op: 'import-via', params: { via: path.basename(opts.via) } },
+    );
   });
 }

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { loadLayersModel } from '@tensorflow/tfjs';
 import { RopError } from '@ropline/core';
 import { z } from 'zod';
-import { MODEL_JSON, fileSystemIO } from '../layers-util/file-system.io.js';
+import { MODEL_JSON, fileSystemIO, writeDurably } from '../layers-util/file-system.io.js';
 import {
   MODEL_MANIFEST_FILE,
   MODEL_MANIFEST_FORMAT,
@@ -21,16 +21,6 @@ export interface LoadedArtifact {
 
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
-}
-
-async function writeFileDurably(file: string, data: string): Promise<void> {
-  const fh = await open(file, 'w');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 /**
@@ -66,10 +56,7 @@ export async function saveModelArtifact(
       );
     }
     checkModelAgainstManifest(model, parsed.data);
-    await writeFileDurably(
-      path.join(modelDir, MODEL_MANIFEST_FILE),
-      `${JSON.stringify(parsed.data, null, 2)}\n`,
-    );
+    await writeDurably(path.join(modelDir, MODEL_MANIFEST_FILE), `${JSON.stringify(parsed.data, null, 2)}\n`);
     const old = `${staging}-old`;
     const existed = await stat(root).then(
       () => true,

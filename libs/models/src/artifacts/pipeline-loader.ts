@@ -1,4 +1,4 @@
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RopError, type Image8, type PluginContext } from '@ropline/core';
 import { createPreprocessPipeline, standardize } from '@ropline/preprocess';
@@ -7,6 +7,7 @@ import type { Classifier } from '../ports/classifier.port.js';
 import type { SegmentationResult, Segmenter } from '../ports/segmenter.port.js';
 import type { StagingPipeline } from '../ports/pipeline.port.js';
 import { createStagingPipeline, maskToImageSize } from '../pipelines/staging.pipeline.js';
+import { writeDurably } from '../layers-util/file-system.io.js';
 import { loadModel } from './model-loader.js';
 import { MODEL_MANIFEST_FILE } from './model-manifest.schema.js';
 
@@ -62,13 +63,7 @@ export async function savePipelineManifest(
   manifest: z.input<typeof pipelineManifestSchema>,
 ): Promise<PipelineManifest> {
   const m = pipelineManifestSchema.parse(manifest);
-  const fh = await open(path.join(dir, PIPELINE_MANIFEST_FILE), 'w');
-  try {
-    await fh.writeFile(`${JSON.stringify(m, null, 2)}\n`);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await writeDurably(path.join(dir, PIPELINE_MANIFEST_FILE), `${JSON.stringify(m, null, 2)}\n`);
   return m;
 }
 

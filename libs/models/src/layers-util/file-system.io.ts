@@ -106,7 +106,7 @@ async function saveArtifacts(root: string, artifacts: tf.io.ModelArtifacts): Pro
   return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
 }
 
-async function writeDurably(file: string, data: Uint8Array | string): Promise<void> {
+export async function writeDurably(file: string, data: Uint8Array | string): Promise<void> {
   const fh = await open(file, 'w');
   try {
     await fh.writeFile(data);

@@ -1,17 +1,8 @@
-import type { ImageF32 } from '@ropline/core';
+import { mulberry32, type ImageF32 } from '@ropline/core';
 import { distanceToSegment } from '../mask-geometry/polygon-simplify.util.js';
 
-/** Deterministic uniform [0, 1) generator (mulberry32), for test data only. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic uniform [0, 1) generator, for test data only. */
+export const seededRandom = mulberry32;
 
 export interface LineSample {
   /** Standardized-looking image: noise around 0, the line brighter. 1 channel. */
