@@ -69,6 +69,19 @@ describe('rop CLI', () => {
     }
   });
 
+  it('every npm script that runs rop names a real command', () => {
+    const pkg = JSON.parse(readFileSync(path.resolve(path.dirname(BIN), '../../../package.json'), 'utf8'));
+    const scripts = Object.entries(pkg.scripts as Record<string, string>).filter(([, cmd]) =>
+      cmd.includes('rop.mjs'),
+    );
+    expect(scripts.map(([name]) => name)).toEqual(expect.arrayContaining(['start', 'bench:preprocess']));
+    for (const [name, cmd] of scripts) {
+      const args = cmd.split('rop.mjs')[1].trim().split(/\s+/).filter(Boolean);
+      const r = rop(...args, '--help');
+      expect(r.code, `npm run ${name}: rop ${args.join(' ')}`).toBe(0);
+    }
+  });
+
   it('dicom info prints a PHI-free JSON summary', () => {
     const { file } = rgbFixture();
     const r = rop('dicom', 'info', file);

@@ -58,13 +58,20 @@ export function warmUp(model: tf.LayersModel): void {
   });
 }
 
-/** Wraps model.dispose() so a second call is a no-op (tfjs throws on a second dispose). */
-export function disposeOnce(model: tf.LayersModel): { dispose(): void; readonly disposed: boolean } {
+/**
+ * Wraps model.dispose() (and `also`, e.g. a derived inference copy) so a second call is a no-op
+ * (tfjs throws on a second dispose).
+ */
+export function disposeOnce(
+  model: tf.LayersModel,
+  also?: () => void,
+): { dispose(): void; readonly disposed: boolean } {
   let disposed = false;
   return {
     dispose: () => {
       if (disposed) return;
       disposed = true;
+      also?.();
       model.dispose();
     },
     get disposed() {
