@@ -19,7 +19,9 @@ import './keras-batch-norm.layer.js';
 export function foldBatchNormForInference(model: tf.LayersModel): tf.LayersModel {
   const config = model.getConfig() as unknown as ModelConfig;
   const layers = config.layers;
-  if (!Array.isArray(layers)) return cloneModel(model, config, new Map());
+  // A tf.Sequential's config has no inbound nodes: copied as it is (its class rebuilds it).
+  if (!Array.isArray(layers) || !layers.every((l) => Array.isArray(l.inboundNodes)))
+    return cloneModel(model, config, new Map());
   const byName = new Map(layers.map((l) => [l.name, l]));
 
   // Consumers of each layer (one entry per reference, from inbound nodes and model outputs).
@@ -106,8 +108,9 @@ function isPlainRelu(l: LayerConfig): boolean {
 
 /** Builds `config` as a new model and fills its weights from `model`, folding where asked. */
 function cloneModel(model: tf.LayersModel, config: ModelConfig, folds: Map<string, Fold>): tf.LayersModel {
-  const folded = tf.LayersModel.fromConfig(
-    tf.LayersModel,
+  const cls = model instanceof tf.Sequential ? tf.Sequential : tf.LayersModel;
+  const folded = cls.fromConfig(
+    cls,
     config as unknown as tf.serialization.ConfigDict,
     {},
     true,
