@@ -9,6 +9,7 @@ import { depthwiseConv2dBackpropFilterConfig } from './kernels/depthwise-conv2d-
 import { depthwiseConv2dBackpropInputConfig } from './kernels/depthwise-conv2d-backprop-input.kernel.js';
 import { maxPoolGradConfig } from './kernels/max-pool-grad.kernel.js';
 import { createSumKernel } from './kernels/sum-leading-axes.kernel.js';
+import { createTileKernel } from './kernels/tile-broadcast.kernel.js';
 
 /**
  * Training kernels for the tfjs 'wasm' backend (NHWC).
@@ -41,6 +42,7 @@ export const TRAINING_KERNELS: readonly TrainingKernel[] = [
   },
   { kernelName: 'MaxPoolGrad', role: 'faster', create: () => maxPoolGradConfig },
   { kernelName: 'Sum', role: 'faster', create: (native) => createSumKernel(required(native, 'Sum')) },
+  { kernelName: 'Tile', role: 'faster', create: (native) => createTileKernel(required(native, 'Tile')) },
 ];
 
 export interface TrainingKernelsReport {
