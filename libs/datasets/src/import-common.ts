@@ -90,6 +90,19 @@ export function groupKeyOf(stem: string, re: RegExp | null): string | null {
   return caps.length ? caps.join('_') : m[0];
 }
 
+/** `groupKeyOf`, falling back to the whole stem with a warning when `--group-by` does not match. */
+export function groupKeyOrStem(
+  stem: string,
+  re: RegExp | null,
+  file: string,
+  warnings: SkippedItem[],
+): string {
+  const key = groupKeyOf(stem, re);
+  if (key !== null) return key;
+  warnings.push({ file, reason: '--group-by did not match: grouped by the whole stem' });
+  return stem;
+}
+
 export const MASK_CHANNELS = ['r', 'g', 'b', 'gray', 'max'] as const;
 export type MaskChannel = (typeof MASK_CHANNELS)[number];
 

@@ -14,7 +14,7 @@ import {
 import {
   IMAGE_EXTENSIONS,
   compileGroupRegex,
-  groupKeyOf,
+  groupKeyOrStem,
   listImages,
   maskStageProblem,
   reasonOf,
@@ -137,11 +137,7 @@ export async function importMasks(opts: ImportMasksOptions): Promise<ImportResul
         skip(`${problem} (channel ${channel} > ${threshold})`);
         continue;
       }
-      let infant = groupKeyOf(stem, re);
-      if (infant === null) {
-        warnings.push({ file, reason: '--group-by did not match: grouped by the whole stem' });
-        infant = stem;
-      }
+      const infant = groupKeyOrStem(stem, re, file, warnings);
       await staging.addNew(
         { stem, infant, eye: '', view: '', stage, split: '', augmented_from: '' },
         bytes,

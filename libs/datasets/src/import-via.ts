@@ -6,7 +6,7 @@ import { withStaging } from './dataset-io.js';
 import { DATASET_INVALID, parseStageLabel, type SkippedItem, type Stage } from './dataset.types.js';
 import {
   compileGroupRegex,
-  groupKeyOf,
+  groupKeyOrStem,
   listImages,
   maskStageProblem,
   reasonOf,
@@ -235,11 +235,7 @@ export async function importVia(opts: ImportViaOptions): Promise<ImportResult> {
         continue;
       }
       const stem = stemOf(file);
-      let infant = groupKeyOf(stem, re);
-      if (infant === null) {
-        warnings.push({ file, reason: `--group-by did not match: grouped by the whole stem` });
-        infant = stem;
-      }
+      const infant = groupKeyOrStem(stem, re, file, warnings);
       await staging.addNew(
         { stem, infant, eye: '', view: '', stage, split: '', augmented_from: '' },
         bytes,

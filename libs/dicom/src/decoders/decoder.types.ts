@@ -1,17 +1,20 @@
 import type { PluginManifest } from '@ropline/core';
+import type { PixelModule } from '../pixel/pixel-module.js';
 
 /** What a codec needs to know about the frame it decodes (from the Image Pixel Module). */
-export interface FrameInfo {
+export interface FrameInfo extends Pick<
+  PixelModule,
+  | 'rows'
+  | 'columns'
+  | 'samplesPerPixel'
+  | 'bitsAllocated'
+  | 'bitsStored'
+  | 'highBit'
+  | 'pixelRepresentation'
+  | 'planarConfiguration'
+  | 'photometric'
+> {
   transferSyntaxUid: string;
-  rows: number;
-  columns: number;
-  samplesPerPixel: number;
-  bitsAllocated: number;
-  bitsStored: number;
-  highBit: number;
-  pixelRepresentation: 0 | 1;
-  planarConfiguration: 0 | 1;
-  photometric: string;
   /** Native pixel data only: the byte order and VR it was stored with. */
   littleEndian: boolean;
   vr?: string;
