@@ -1,0 +1,1 @@
+export const PLOT_LIB = 'plot';
