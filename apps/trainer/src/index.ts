@@ -1,6 +1,15 @@
-/**
- * apps/trainer — rop train / evaluate / experiment / models: training from datasets, the paper's evaluation tables, and the model registry.
- * Not implemented yet: it lands with issue 5. This file only makes the project a valid,
- * type-checked workspace member; it exports no features.
- */
-export const APP_NAME = 'trainer';
+export * from './profiles.js';
+export * from './fit-loop.js';
+export * from './checkpoint.js';
+export * from './training-data.js';
+export * from './training-run.js';
+export * from './train-model.js';
+export * from './train-segmenter.js';
+export * from './train-classifier.js';
+export * from './detections.js';
+export * from './evaluate.js';
+export * from './experiment.js';
+export * from './experiment-report.js';
+export * from './paper-reference.js';
+export * from './errors.js';
+export * from './evaluate-model.js';
