@@ -5,7 +5,10 @@ import { registerBenchCommands } from './commands/bench.command.js';
 import { registerDatasetCommands } from './commands/dataset.command.js';
 import { registerDemoCommand } from './commands/demo.command.js';
 import { registerModelCommands } from './commands/models.command.js';
+import { registerModelRegistryCommands } from './commands/models-registry.command.js';
+import { registerMetricsCommands } from './commands/metrics.command.js';
 import { registerPhantomsCommand } from './commands/phantoms.command.js';
+import { registerTrainerCommands } from './commands/trainer.command.js';
 import { EXIT } from './run-command.js';
 
 export function createProgram(): Command {
@@ -20,9 +23,12 @@ export function createProgram(): Command {
   registerDicomCommands(program);
   registerPreprocessCommand(program);
   registerModelCommands(program);
+  registerModelRegistryCommands(program);
   registerBenchCommands(program);
   registerPhantomsCommand(program);
   registerDatasetCommands(program);
+  registerMetricsCommands(program);
+  registerTrainerCommands(program);
   return program;
 }
 

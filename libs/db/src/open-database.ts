@@ -1,0 +1,87 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { RopError, type PluginContext } from '@ropline/core';
+import { PrismaClient } from './generated/prisma/client.js';
+import { describeUrl, embeddedDir, parseDbConfig, redact, type DbConfigInput } from './db-config.schema.js';
+import { startEmbeddedPostgres, type EmbeddedServer } from './embedded-postgres.js';
+import { applyMigrations, DEFAULT_MIGRATIONS_DIR, readMigrations, type MigrationReport } from './migrate.js';
+
+export interface Database {
+  prisma: PrismaClient;
+  /** Connection URL (holds the password: never log it; use `describeUrl`). */
+  url: string;
+  /** `embedded` when this process uses the embedded server under the data dir. */
+  mode: 'external' | 'embedded';
+  migrations: MigrationReport;
+  /** Disconnects Prisma and stops an embedded server this process started. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+const silent: PluginContext = { log: () => {} };
+
+async function connectPg(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  try {
+    await client.connect();
+    return client;
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    throw new RopError(
+      'DB.UNAVAILABLE',
+      `Cannot connect to Postgres at ${describeUrl(url)}: ${redact((e as Error).message, url)}. Check --database-url / DATABASE_URL, or unset it to use the embedded Postgres`,
+      { target: describeUrl(url) },
+      { cause: e },
+    );
+  }
+}
+
+/**
+ * Opens ROPline's database: `databaseUrl` (or env DATABASE_URL) if set, else the embedded
+ * Postgres under `<dataDir>/postgres`; applies pending migrations; returns a Prisma client.
+ */
+export async function openDatabase(
+  config: DbConfigInput = {},
+  ctx: PluginContext = silent,
+): Promise<Database> {
+  const cfg = parseDbConfig(config);
+  let embedded: EmbeddedServer | null = null;
+  let url = cfg.databaseUrl;
+  if (!url) {
+    embedded = await startEmbeddedPostgres(embeddedDir(cfg), { port: cfg.embedded.port }, ctx);
+    url = embedded.url;
+  }
+  let migrations: MigrationReport = { applied: [], alreadyApplied: [] };
+  try {
+    const client = await connectPg(url);
+    try {
+      if (cfg.migrate) {
+        migrations = await applyMigrations(
+          client,
+          await readMigrations(cfg.migrationsDir ?? DEFAULT_MIGRATIONS_DIR),
+          ctx,
+        );
+      }
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  } catch (e) {
+    await embedded?.stop().catch(() => undefined);
+    throw e;
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+  ctx.log('debug', 'database open', { target: describeUrl(url), mode: embedded ? 'embedded' : 'external' });
+  let closing: Promise<void> | null = null;
+  return {
+    prisma,
+    url,
+    mode: embedded ? 'embedded' : 'external',
+    migrations,
+    close() {
+      closing ??= (async () => {
+        await prisma.$disconnect().catch(() => undefined);
+        await embedded?.stop();
+      })();
+      return closing;
+    },
+  };
+}

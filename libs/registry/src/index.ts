@@ -1,0 +1,23 @@
+export {
+  inspectArtifact,
+  pipelineDigest,
+  type ArtifactKind,
+  type InspectedArtifact,
+} from './artifact-inspect.js';
+export { copyIntoStore, storePath } from './artifact-store.js';
+export {
+  createModelRegistry,
+  previousActive,
+  type ChangeOptions,
+  type GateResult,
+  type ListFilter,
+  type ModelDetails,
+  type ModelEvent,
+  type ModelRegistry,
+  type ModelStatusName,
+  type PromoteOptions,
+  type PromotionGate,
+  type RegisteredModel,
+  type RegisterResult,
+  type RegistryConfig,
+} from './model-registry.js';
