@@ -37,6 +37,7 @@ const settings: LoopSettings = {
   batchSize: 4,
   epochs: 5,
   patience: null,
+  batchNormMomentum: 0.99,
 };
 
 async function run(
@@ -107,6 +108,7 @@ describe('fit: the shared training loop', () => {
         batchSize: 6,
         epochs: 20,
         patience: 2,
+        batchNormMomentum: 0.99,
       },
     });
     expect(state.status).toBe('early-stopped');

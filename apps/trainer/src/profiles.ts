@@ -22,6 +22,12 @@ const loopSchema = z.object({
   epochs: z.number().int().positive(),
   /** Stop when the validation loss has not improved for this many epochs; null = run every epoch. */
   patience: z.number().int().positive().nullable(),
+  /**
+   * BatchNorm moving-average momentum while training (Keras default 0.99). Small datasets take few
+   * steps per epoch; at 0.99 the moving statistics lag far behind and validation (inference-mode)
+   * losses are meaningless, so cpu-quick uses 0.9.
+   */
+  batchNormMomentum: z.number().min(0).max(1).default(0.99),
 });
 
 export const profileSchema = z
@@ -82,6 +88,7 @@ export const PROFILES: Record<string, TrainingProfile> = {
       batchSize: 4,
       epochs: 30,
       patience: null,
+      batchNormMomentum: 0.9,
     },
     classifier: {
       architecture: 'classifier-compact-cnn',
@@ -91,6 +98,7 @@ export const PROFILES: Record<string, TrainingProfile> = {
       batchSize: 16,
       epochs: 60,
       patience: 10,
+      batchNormMomentum: 0.9,
     },
   }),
 };

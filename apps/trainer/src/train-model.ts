@@ -62,6 +62,14 @@ export function defaultVersion(o: CommonTrainOptions, datasetHash: string): stri
   return o.version ?? `${datasetHash.slice(0, 8)}-s${o.seed}-${o.profile.name}`;
 }
 
+/** Training-time only: inference uses the moving statistics whatever the momentum was. */
+function setBatchNormMomentum(model: LoadedModel, momentum: number): void {
+  for (const layer of model.model.layers) {
+    if (layer.getClassName() === 'BatchNormalization')
+      (layer as unknown as { momentum: number }).momentum = momentum;
+  }
+}
+
 async function createOrInit<O extends CommonTrainOptions>(
   spec: TrainSpec<O>,
   o: O,
@@ -146,6 +154,7 @@ export async function trainModel<O extends CommonTrainOptions>(
         `${o.data} has no validation items: keeping the model with the lowest training loss (run \`rop dataset split\`)`,
       );
     const settings = spec.settings(o);
+    setBatchNormMomentum(model, settings.batchNormMomentum);
     const state = await fit({
       model: model.model,
       loss: spec.loss(model),

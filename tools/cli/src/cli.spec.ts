@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  existsSync,
+  readdirSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -159,10 +167,25 @@ describe('rop CLI', () => {
     }
   });
 
-  it('demo runs end to end and writes every stage', () => {
+  it('demo runs end to end: preprocessing, staging with the demo model, registration (idempotent)', () => {
     const out = path.join(dir, 'demo');
-    const r = rop('demo', '--out', out, '--seed', '2');
+    // Embedded Postgres runs as the 'postgres' user: its data dir's parents must be traversable.
+    chmodSync(dir, 0o755);
+    const state = path.join(dir, 'state');
+    const r = rop('demo', '--out', out, '--seed', '2', '--data-dir', state);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /demo model \(rop-demo-line \S+ \+ rop-demo-hybrid-classifier \S+\): stage[0-3] \(stage0 [\d.]+, stage1 [\d.]+, stage2 [\d.]+, stage3 [\d.]+\)/,
+    );
+    const reg = /registry: pipeline rop-demo-hybrid@(\S+) registered; active: (\S+)/.exec(r.stdout);
+    expect(reg?.[2]).toBe(reg?.[1]);
+    const again = rop('demo', '--out', out, '--seed', '2', '--data-dir', state);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain(
+      `registry: pipeline rop-demo-hybrid@${reg?.[1]} registered; active: ${reg?.[1]}`,
+    );
+    const mask = decodeImageBytes(new Uint8Array(readFileSync(path.join(out, '6-line-mask.png'))));
+    expect([mask.width, mask.height, mask.channels]).toEqual([1600, 1200, 1]);
     expect(readdirSync(out).sort()).toEqual(
       [
         '1-decoded.png',
@@ -170,6 +193,7 @@ describe('rop CLI', () => {
         '3-equalized.png',
         '4-clahe.png',
         '5-model-input.png',
+        '6-line-mask.png',
         'fov-mask.png',
         'input.dcm',
       ].sort(),
@@ -180,5 +204,5 @@ describe('rop CLI', () => {
     expect(Number(m?.[1])).toBeCloseTo(0, 4);
     expect(Number(m?.[2])).toBeCloseTo(1, 3);
     expect(r.stdout).not.toContain('DEMO^SYNTHETIC');
-  });
+  }, 300_000);
 });

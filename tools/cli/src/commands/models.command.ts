@@ -6,6 +6,7 @@ import { writePng } from '@ropline/preprocess';
 import { loadImage } from '../load-image.js';
 import { runCommand } from '../run-command.js';
 import { cliContext } from '../cli-context.js';
+import { DEMO_PIPELINE } from '../demo-model.js';
 
 /**
  * tfjs is loaded only by the commands that run models: it costs ~1 s at start-up, and tfjs-wasm
@@ -55,7 +56,11 @@ export function registerModelCommands(program: Command): void {
         'Stage ROP on images with a pipeline (hybrid, classifier-only or segmentation-only); one JSON line per image',
       )
       .argument('<inputs...>', 'PNG, JPEG or DICOM files')
-      .requiredOption('-m, --model <dir>', 'pipeline directory (pipeline.json + its model artifacts)'),
+      .option(
+        '-m, --model <dir>',
+        'pipeline directory (pipeline.json + its model artifacts); default: the demo model',
+        DEMO_PIPELINE,
+      ),
   ).action((inputs: string[], opts: { model: string } & BackendOption) =>
     runCommand(async () => {
       const ctx = cliContext();
@@ -78,7 +83,11 @@ export function registerModelCommands(program: Command): void {
       .command('segment')
       .description('Segment the demarcation line; writes one 0/255 PNG mask per input, at the input size')
       .argument('<inputs...>', 'PNG, JPEG or DICOM files')
-      .requiredOption('-m, --model <dir>', 'segmenter artifact directory, or a pipeline directory')
+      .option(
+        '-m, --model <dir>',
+        'segmenter artifact directory, or a pipeline directory; default: the demo model',
+        DEMO_PIPELINE,
+      )
       .requiredOption('-o, --out <dir>', 'output directory for the masks (<input name>.mask.png)'),
   ).action((inputs: string[], opts: { model: string; out: string } & BackendOption) =>
     runCommand(async () => {
