@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RopError } from '@ropline/core';
 import { readDataset } from '@ropline/datasets';
@@ -12,6 +12,7 @@ import {
   type StagingPipeline,
 } from '@ropline/models';
 import { confusionMatrixChart, prCurveChart, writeChartPng } from '@ropline/plot';
+import { writeFilesAtomically } from './files.util.js';
 import { evaluatePipeline, type EvaluateOptions, type PipelineEvaluation } from './evaluate.js';
 
 /**
@@ -115,12 +116,5 @@ export async function writeEvaluationReport(out: string, e: PipelineEvaluation):
     e.segmentation ? '\n![PR curve](pr-curve.png)' : '',
     '',
   ].join('\n');
-  for (const [file, body] of [
-    ['report.md', md],
-    ['report.json', `${JSON.stringify(e, null, 2)}\n`],
-  ] as const) {
-    const tmp = path.join(out, `.${file}.tmp`);
-    await writeFile(tmp, body);
-    await rename(tmp, path.join(out, file));
-  }
+  await writeFilesAtomically(out, { 'report.md': md, 'report.json': `${JSON.stringify(e, null, 2)}\n` });
 }

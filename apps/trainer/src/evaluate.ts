@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { RopError, type Image8, type PluginContext } from '@ropline/core';
 import type { LoadedDataset, Split, Stage } from '@ropline/datasets';
 import {
@@ -16,6 +15,7 @@ import {
 import { maskToImageSize, NO_LINE, type StagingPipeline } from '@ropline/models';
 import { readImageFile, toGray } from '@ropline/preprocess';
 import { predictedLines, truthLines } from './detections.js';
+import { insideDataset } from './files.util.js';
 import { selectItems, stageLabel } from './training-data.js';
 
 /** One test image: truth, what the pipeline said, and how well its line matched. */
@@ -54,13 +54,6 @@ export interface EvaluateOptions {
   ctx: PluginContext;
 }
 
-function inside(dir: string, rel: string): string {
-  const abs = path.resolve(dir, rel);
-  if (!abs.startsWith(path.resolve(dir) + path.sep))
-    throw new RopError('DATASET.INVALID', `items.csv names a file outside the dataset: ${rel}`);
-  return abs;
-}
-
 async function readMask(file: string): Promise<Image8> {
   const m = await readImageFile(file);
   return m.channels === 1 ? m : toGray(m);
@@ -91,13 +84,13 @@ export async function evaluatePipeline(
   const detections: Detection[] = [];
   let segments = false;
   for (const it of items) {
-    const image = await readImageFile(inside(ds.dir, it.image));
+    const image = await readImageFile(insideDataset(ds.dir, it.image));
     const r = await pipeline.analyze(image);
     const predicted = r.stage === NO_LINE ? stageLabel(0) : r.stage;
     let d: number | null = null;
     if (r.segmentation && r.maskAtInputSize) {
       segments = true;
-      const gt = it.mask ? await readMask(inside(ds.dir, it.mask)) : null;
+      const gt = it.mask ? await readMask(insideDataset(ds.dir, it.mask)) : null;
       if (gt) {
         d = dice(r.maskAtInputSize, gt);
         const seg = r.segmentation;

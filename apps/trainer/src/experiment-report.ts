@@ -1,9 +1,10 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DatasetManifest } from '@ropline/datasets';
 import type { PipelineKind } from '@ropline/models';
 import { barChart, confusionMatrixChart, prCurveChart, writeChartPng } from '@ropline/plot';
 import type { PipelineEvaluation } from './evaluate.js';
+import { writeFilesAtomically } from './files.util.js';
 import type { ExperimentOptions } from './experiment.js';
 import { PAPER_LINE_AP, PAPER_REFERENCE } from './paper-reference.js';
 
@@ -206,14 +207,10 @@ export async function writeExperimentReport(out: string, r: ExperimentReportInpu
       note: 'published figures, measured on different data',
     },
   };
-  for (const [file, body] of [
-    ['report.md', md.join('\n')],
-    ['report.json', `${JSON.stringify(json, null, 2)}\n`],
-  ] as const) {
-    const tmp = path.join(out, `.${file}.tmp`);
-    await writeFile(tmp, body);
-    await rename(tmp, path.join(out, file));
-  }
+  await writeFilesAtomically(out, {
+    'report.md': md.join('\n'),
+    'report.json': `${JSON.stringify(json, null, 2)}\n`,
+  });
 }
 
 /** Console summary of an experiment: accuracy, macro F1 and quadratic kappa per arm. */

@@ -13,3 +13,4 @@ export * from './experiment-report.js';
 export * from './paper-reference.js';
 export * from './errors.js';
 export * from './evaluate-model.js';
+export * from './files.util.js';

@@ -1,5 +1,4 @@
-import path from 'node:path';
-import { RopError, type Image8, type ImageF32 } from '@ropline/core';
+import type { Image8, ImageF32 } from '@ropline/core';
 import { readDataset, type DatasetItem, type LoadedDataset, type Split, type Stage } from '@ropline/datasets';
 import { maskToImageSize } from '@ropline/models';
 import {
@@ -9,6 +8,7 @@ import {
   standardize,
   type PreprocessConfig,
 } from '@ropline/preprocess';
+import { insideDataset } from './files.util.js';
 
 /** Class label of a stage in every model and report ('stage0' = no ROP). */
 export function stageLabel(stage: Stage): string {
@@ -46,15 +46,6 @@ export function selectItems(ds: LoadedDataset, f: SampleFilter): DatasetItem[] {
   );
 }
 
-/** Resolves a dataset-relative path, refusing anything that escapes the dataset folder. */
-function inside(dir: string, rel: string): string {
-  const abs = path.resolve(dir, rel);
-  const root = path.resolve(dir) + path.sep;
-  if (!abs.startsWith(root))
-    throw new RopError('DATASET.INVALID', `items.csv names a file outside the dataset: ${rel}`);
-  return abs;
-}
-
 /**
  * Loads items as model inputs with exactly the preprocessing a pipeline applies at inference
  * (createPreprocessPipeline + standardize), so training and serving see the same pixels.
@@ -69,10 +60,10 @@ export async function loadSamples(
   const { width, height } = preprocessing.resize;
   const out: Sample[] = [];
   for (const it of items) {
-    const image = await readImageFile(inside(ds.dir, it.image));
+    const image = await readImageFile(insideDataset(ds.dir, it.image));
     let mask: Image8;
     if (it.mask) {
-      const raw = await readImageFile(inside(ds.dir, it.mask));
+      const raw = await readImageFile(insideDataset(ds.dir, it.mask));
       const gray = raw.channels === 1 ? raw : toGray(raw);
       mask = maskToImageSize(gray, width, height);
     } else {

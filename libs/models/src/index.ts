@@ -146,6 +146,7 @@ export {
 export { loadModel, saveModel, type LoadedModel, type SaveModelOptions } from './artifacts/model-loader.js';
 export {
   PIPELINE_MANIFEST_FILE,
+  pipelineManifestSchema,
   loadPipeline,
   loadSegmenterFrom,
   savePipelineManifest,

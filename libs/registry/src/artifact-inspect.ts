@@ -5,31 +5,11 @@ import { RopError } from '@ropline/core';
 import {
   MODEL_MANIFEST_FILE,
   PIPELINE_MANIFEST_FILE,
+  pipelineManifestSchema,
   readModelManifest,
   verifyArtifactFiles,
 } from '@ropline/models';
 import { z } from 'zod';
-
-/** Sub-directory name inside a pipeline directory, never a path. */
-const subdir = z
-  .string()
-  .regex(/^[A-Za-z0-9._-]+$/, 'a plain sub-directory name')
-  .refine((n) => n !== '.' && n !== '..');
-
-/**
- * pipeline.json as @ropline/models writes it (its schema is not exported from the package; keep
- * this in step with libs/models/src/artifacts/pipeline-loader.ts).
- */
-const pipelineManifestSchema = z
-  .object({
-    format: z.literal('ropline-pipeline/1').default('ropline-pipeline/1'),
-    kind: z.enum(['hybrid', 'classifier-only', 'segmentation-only']),
-    name: z.string().min(1),
-    version: z.string().min(1),
-    segmenter: subdir.nullable().default(null),
-    classifier: subdir.nullable().default(null),
-  })
-  .strict();
 
 export type ArtifactKind = 'segmenter' | 'classifier' | 'pipeline';
 

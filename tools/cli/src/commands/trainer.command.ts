@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Stage } from '@ropline/datasets';
-import type { TrainResult } from '@ropline/trainer';
+import type { TrainHooks, TrainResult } from '@ropline/trainer';
 import { cliContext } from '../cli-context.js';
 import { runCommand } from '../run-command.js';
 import { parsePositiveInt } from './options.js';
@@ -114,6 +114,52 @@ function report(result: TrainResult, resumeHint: string): void {
   );
 }
 
+type Trainer = Awaited<ReturnType<typeof loadTrainer>>;
+type Profile = ReturnType<Trainer['resolveProfile']>;
+
+function commonTrainOptions(opts: CommonOpts, profile: Profile) {
+  return {
+    data: opts.data!,
+    profile,
+    seed: opts.seed,
+    version: opts.version,
+    init: opts.init,
+    stages: opts.stages,
+  };
+}
+
+/** One `rop train` command: backend, progress, Ctrl-C, the outcome line, registration. */
+function runTraining(
+  command: 'seg' | 'cls',
+  opts: CommonOpts,
+  what: string,
+  train: (trainer: Trainer, profile: Profile, hooks: TrainHooks) => Promise<TrainResult>,
+): Promise<void> {
+  return runCommand(async () => {
+    const { ctx, trainer, profile } = await prepare(opts);
+    const view = createTrainProgress(opts.progress);
+    const stop = interruptSignal();
+    try {
+      view.step(`train ${what}`);
+      const result = await train(trainer, profile, {
+        runDir: opts.out,
+        resume: opts.resume,
+        signal: stop.signal,
+        onProgress: view.fit,
+        onLoad: view.load,
+        ctx,
+      });
+      view.stop();
+      report(result, `rop train ${command} --out ${opts.out} --resume`);
+      if (result.state.status !== 'interrupted' && result.modelDir)
+        await registerTrained(opts, [result.modelDir]);
+    } finally {
+      view.stop();
+      stop.dispose();
+    }
+  });
+}
+
 export function registerTrainerCommands(program: Command): void {
   const train = program.command('train').description('train a segmenter or a stage classifier on a dataset');
   commonOptions(
@@ -122,44 +168,15 @@ export function registerTrainerCommands(program: Command): void {
       .description('train the U-Net: the line finder (binary) or the per-stage baseline (multiclass)')
       .option('--head <head>', 'binary (line vs background) | multiclass (one class per stage)', 'binary'),
   ).action((opts: CommonOpts & { head: 'binary' | 'multiclass' }) =>
-    runCommand(async () => {
-      const { ctx, trainer, profile } = await prepare(opts);
+    runTraining('seg', opts, `segmenter (${opts.head})`, async (trainer, profile, hooks) => {
       if (opts.head !== 'binary' && opts.head !== 'multiclass')
         throw new trainer.TrainError(`--head must be binary or multiclass, not ${opts.head}`);
-      const view = createTrainProgress(opts.progress);
-      const stop = interruptSignal();
-      try {
-        view.step(`train segmenter (${opts.head})`);
-        const result = await trainer.trainSegmenter(
-          opts.resume
-            ? null
-            : {
-                data: opts.data!,
-                profile,
-                seed: opts.seed,
-                name: opts.name ?? (opts.head === 'binary' ? 'line-segmenter' : 'stage-segmenter'),
-                version: opts.version,
-                init: opts.init,
-                head: opts.head,
-                stages: opts.stages,
-              },
-          {
-            runDir: opts.out,
-            resume: opts.resume,
-            signal: stop.signal,
-            onProgress: view.fit,
-            onLoad: view.load,
-            ctx,
-          },
-        );
-        view.stop();
-        report(result, `rop train seg --out ${opts.out} --resume`);
-        if (result.state.status !== 'interrupted' && result.modelDir)
-          await registerTrained(opts, [result.modelDir]);
-      } finally {
-        view.stop();
-        stop.dispose();
-      }
+      const options = {
+        ...commonTrainOptions(opts, profile),
+        name: opts.name ?? (opts.head === 'binary' ? 'line-segmenter' : 'stage-segmenter'),
+        head: opts.head,
+      };
+      return trainer.trainSegmenter(opts.resume ? null : options, hooks);
     }),
   );
   commonOptions(
@@ -176,45 +193,16 @@ export function registerTrainerCommands(program: Command): void {
         'hybrid: the trained line segmenter whose masks make the 2nd channel',
       ),
   ).action((opts: CommonOpts & { input: 'hybrid' | 'image'; segmenter?: string }) =>
-    runCommand(async () => {
-      const { ctx, trainer, profile } = await prepare(opts);
+    runTraining('cls', opts, `classifier (${opts.input})`, async (trainer, profile, hooks) => {
       if (opts.input !== 'hybrid' && opts.input !== 'image')
         throw new trainer.TrainError(`--input must be hybrid or image, not ${opts.input}`);
-      const view = createTrainProgress(opts.progress);
-      const stop = interruptSignal();
-      try {
-        view.step(`train classifier (${opts.input})`);
-        const result = await trainer.trainClassifier(
-          opts.resume
-            ? null
-            : {
-                data: opts.data!,
-                profile,
-                seed: opts.seed,
-                name: opts.name ?? `${opts.input}-classifier`,
-                version: opts.version,
-                init: opts.init,
-                input: opts.input,
-                stages: opts.stages,
-                segmenter: opts.segmenter,
-              },
-          {
-            runDir: opts.out,
-            resume: opts.resume,
-            signal: stop.signal,
-            onProgress: view.fit,
-            onLoad: view.load,
-            ctx,
-          },
-        );
-        view.stop();
-        report(result, `rop train cls --out ${opts.out} --resume`);
-        if (result.state.status !== 'interrupted' && result.modelDir)
-          await registerTrained(opts, [result.modelDir]);
-      } finally {
-        view.stop();
-        stop.dispose();
-      }
+      const options = {
+        ...commonTrainOptions(opts, profile),
+        name: opts.name ?? `${opts.input}-classifier`,
+        input: opts.input,
+        segmenter: opts.segmenter,
+      };
+      return trainer.trainClassifier(opts.resume ? null : options, hooks);
     }),
   );
 
