@@ -4,11 +4,19 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs';
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterConfig } from './kernels/conv2d-backprop-filter.kernel.js';
-import { createConv2dBackpropInputKernel } from './kernels/conv2d-backprop-input.kernel.js';
+import { createConv2dBackpropInputKernel } from './kernels/conv2d-direct.kernel.js';
 import { depthwiseConv2dBackpropFilterConfig } from './kernels/depthwise-conv2d-backprop-filter.kernel.js';
 import { depthwiseConv2dBackpropInputConfig } from './kernels/depthwise-conv2d-backprop-input.kernel.js';
 import { maxPoolGradConfig } from './kernels/max-pool-grad.kernel.js';
-import { createSumKernel } from './kernels/sum-leading-axes.kernel.js';
+import {
+  createCastKernel,
+  createChannelBinaryKernel,
+  createConcatKernel,
+  createFusedBatchNormKernel,
+  createIdentityKernel,
+  createSplitVKernel,
+} from './kernels/layout-fast.kernel.js';
+import { createMeanKernel, createSumKernel } from './kernels/sum-leading-axes.kernel.js';
 import { createTileKernel } from './kernels/tile-broadcast.kernel.js';
 
 /**
@@ -43,6 +51,33 @@ export const TRAINING_KERNELS: readonly TrainingKernel[] = [
   { kernelName: 'MaxPoolGrad', role: 'faster', create: () => maxPoolGradConfig },
   { kernelName: 'Sum', role: 'faster', create: (native) => createSumKernel(required(native, 'Sum')) },
   { kernelName: 'Tile', role: 'faster', create: (native) => createTileKernel(required(native, 'Tile')) },
+  { kernelName: 'Mean', role: 'faster', create: (native) => createMeanKernel(required(native, 'Mean')) },
+  {
+    kernelName: 'Identity',
+    role: 'faster',
+    create: (native) => createIdentityKernel(required(native, 'Identity')),
+  },
+  { kernelName: 'Cast', role: 'faster', create: (native) => createCastKernel(required(native, 'Cast')) },
+  {
+    kernelName: 'SplitV',
+    role: 'faster',
+    create: (native) => createSplitVKernel(required(native, 'SplitV')),
+  },
+  {
+    kernelName: 'Concat',
+    role: 'faster',
+    create: (native) => createConcatKernel(required(native, 'Concat')),
+  },
+  {
+    kernelName: 'FusedBatchNorm',
+    role: 'faster',
+    create: (native) => createFusedBatchNormKernel(required(native, 'FusedBatchNorm')),
+  },
+  ...(['Multiply', 'Add', 'Sub', 'RealDiv'] as const).map((op): TrainingKernel => ({
+    kernelName: op,
+    role: 'faster',
+    create: (native) => createChannelBinaryKernel(op, required(native, op)),
+  })),
 ];
 
 export interface TrainingKernelsReport {

@@ -77,6 +77,20 @@ describe('compact CNN classifier', () => {
     c.dispose();
     expect(tf.memory().numTensors).toBe(start);
     expect(await codeOf(c.classify(image()))).toBe('MODEL.DISPOSED');
+    expect(await codeOf(() => c.inferenceModel())).toBe('MODEL.DISPOSED');
+  });
+
+  it('exposes the BatchNorm-folded model classify() predicts with (inferenceModel)', async () => {
+    const c = await loadCompactCnnClassifier(config);
+    const folded = c.inferenceModel();
+    expect(folded).not.toBe(c.model);
+    expect(folded.layers.some((l) => l.getClassName() === 'BatchNormalization')).toBe(false);
+    const input = image();
+    const probs = tf.tidy(() =>
+      Array.from((folded.predict(tf.tensor4d(input.data, [1, 32, 32, 2])) as tf.Tensor).dataSync()),
+    );
+    expect(probs).toEqual((await c.classify(input)).probabilities);
+    c.dispose();
   });
 
   it('rejects an input of the wrong size or channel count with MODEL.INPUT_MISMATCH', async () => {

@@ -12,6 +12,11 @@ import type { ClassifierConfig } from './classifier-config.schema.js';
 export interface LayersClassifier extends Classifier {
   /** The underlying model (owned by the classifier: dispose() frees it). Train it in place. */
   readonly model: tf.LayersModel;
+  /**
+   * The model classify() predicts with: `model` with its BatchNormalizations folded into the convs
+   * (re-folded when `model`'s weights changed). Owned by the classifier; valid until dispose().
+   */
+  inferenceModel(): tf.LayersModel;
   /** What transfer learning copied / re-initialised, when the classifier was built from `pretrained`. */
   readonly transfer: TransferReport | null;
 }
@@ -34,6 +39,10 @@ export function createLayersClassifier(
     info,
     model,
     transfer,
+    inferenceModel: () => {
+      assertNotDisposed(life.disposed, info.name);
+      return inference.current();
+    },
     async classify(input: ImageF32): Promise<ClassificationResult> {
       assertNotDisposed(life.disposed, info.name);
       const output = tf.tidy(() => inference.current().predict(imageToBatch(input, info)) as tf.Tensor);

@@ -71,6 +71,11 @@ export type UnetSegmenterConfigInput = z.input<typeof unetSegmenterConfigSchema>
 export interface UnetSegmenter extends Segmenter {
   /** The underlying model (owned by the segmenter: dispose() frees it). Train it in place. */
   readonly model: tf.LayersModel;
+  /**
+   * The model segment() predicts with: `model` with its BatchNormalizations folded into the convs
+   * (re-folded when `model`'s weights changed). Owned by the segmenter; valid until dispose().
+   */
+  inferenceModel(): tf.LayersModel;
   readonly config: UnetSegmenterConfig;
   /** Output channels: 1 (binary) or classes + 1 (multiclass, channel 0 = background). */
   readonly outputChannels: number;
@@ -131,6 +136,10 @@ export function createUnetSegmenter(
     config,
     outputChannels,
     transfer,
+    inferenceModel: () => {
+      assertNotDisposed(life.disposed, info.name);
+      return inference.current();
+    },
     async segment(input: ImageF32): Promise<SegmentationResult> {
       assertNotDisposed(life.disposed, info.name);
       const output = tf.tidy(() => inference.current().predict(imageToBatch(input, info)) as tf.Tensor);

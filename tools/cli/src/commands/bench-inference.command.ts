@@ -397,9 +397,10 @@ async function runInferenceBench(o: InferenceOptions): Promise<void> {
           await peer.request({ op: 'build', id: p.kind, size: SIZE, models: specs.map((s) => s.torch) });
           await peer.run(p.kind, 0, warmup);
         }
-        // wasm: the models as the pipeline loader builds them, and the pipeline; cpu: forward only.
+        // wasm: the models as the pipeline loader builds them and predicts with (BatchNorm folded
+        // into the convs), and the pipeline; cpu: forward only, unfolded.
         const parts = backend === 'wasm' ? await Promise.all(specs.map((s) => loadPart(lib, s, ctx))) : null;
-        const models = parts ? parts.map((m) => m.model) : specs.map((s) => buildBare(lib, s));
+        const models = parts ? parts.map((m) => m.inferenceModel()) : specs.map((s) => buildBare(lib, s));
         const forward = forwardPasses(
           lib,
           models.map((model, i) => ({ model, channels: specs[i].channels })),
@@ -642,7 +643,8 @@ async function runInferenceBench(o: InferenceOptions): Promise<void> {
       ]
         .filter(Boolean)
         .join('; ') + (torchEnv ? ', alternating with the PyTorch runs;' : ';'),
-      `analyze() takes a ${env.image}; forward = the pipeline's models back to back at ${SIZE}x${SIZE}.`,
+      `analyze() takes a ${env.image}; forward = the pipeline's models back to back at ${SIZE}x${SIZE}` +
+        (wasm ? ' (on wasm as the pipeline runs them: BatchNorm folded into the convolutions).' : '.'),
     ];
     if (wasm) {
       notes.push(

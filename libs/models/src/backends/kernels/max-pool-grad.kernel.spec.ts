@@ -19,6 +19,8 @@ const SHAPES: Row['shape'][] = [
   [2, 6, 7, 3],
   [3, 8, 8, 5],
   [1, 9, 6, 2],
+  [2, 6, 7, 4], // channels % 4 == 0: the SIMD path for non-overlapping windows
+  [1, 7, 9, 12],
 ];
 const ROWS: Row[] = SHAPES.flatMap((shape) =>
   [1, 2, 3].flatMap((f) =>

@@ -1,19 +1,22 @@
 import {
   backend_util,
   MaxPoolGrad,
+  util,
   type KernelConfig,
   type KernelFunc,
   type MaxPoolGradAttrs,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { modelsWasm } from './models-wasm.js';
 import { heapF32 } from './wasm-kernel-kit.js';
 
 /**
- * MaxPoolGrad for wasm, one pass over the pooling windows directly on the wasm heap (NHWC).
+ * MaxPoolGrad for wasm (NHWC float32), one pass over the pooling windows in ROPline's wasm SIMD
+ * module (`libs/models/wasm/max-pool-grad.c`; 4 channels at a time when windows do not overlap).
  *
  * Why: tfjs-wasm's kernel loops over every input pixel and re-derives the arg-max of each window
- * covering it (~300-425 ms at 16x128x128x32); this visits each window once (~50 ms).
+ * covering it (~300-425 ms at 16x128x128x32); the former TypeScript version of this one ~50 ms.
  *
  * Tie rule, identical to tfjs (cpu `maxPoolPositions`): the whole gradient of a window goes to the
  * FIRST strict maximum in row-major window order, padding excluded; a window whose values are all
@@ -37,70 +40,45 @@ export function maxPoolGrad(args: {
     attrs.pad,
     attrs.dimRoundingMode,
   );
-  const dx = backend.makeOutput(x.shape, 'float32');
-  const X = heapF32(backend, x);
-  const Y = heapF32(backend, y);
-  const DY = heapF32(backend, dy);
-  const DX = heapF32(backend, dx);
-  DX.fill(0);
-
-  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo } = info;
-  const { strideHeight: sh, strideWidth: sw, effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
-  const { top: padTop, left: padLeft } = info.padInfo;
-  const rowStride = W * C;
-  for (let b = 0; b < B; b++) {
-    for (let oy = 0; oy < Ho; oy++) {
-      const y0 = oy * sh - padTop;
-      const yMin = Math.max(0, y0);
-      const yMax = Math.min(H, y0 + fh);
-      for (let ox = 0; ox < Wo; ox++) {
-        const x0 = ox * sw - padLeft;
-        const xMin = Math.max(0, x0);
-        const xMax = Math.min(W, x0 + fw);
-        const o = ((b * Ho + oy) * Wo + ox) * C;
-        const corner = ((b * H + yMin) * W + xMin) * C;
-        for (let c = 0; c < C; c++) {
-          const m = Y[o + c];
-          let at = -1;
-          if (m !== -Infinity) {
-            scan: for (let yy = yMin, r = corner + c; yy < yMax; yy++, r += rowStride) {
-              for (let xx = xMin, p = r; xx < xMax; xx++, p += C) {
-                if (X[p] === m) {
-                  at = p;
-                  break scan;
-                }
-              }
-            }
-            if (at < 0) at = firstStrictMax(X, corner + c, yMax - yMin, xMax - xMin, rowStride, C);
-          }
-          if (at >= 0) DX[at] += DY[o + c];
-        }
-      }
-    }
-  }
-  return dx;
+  return maxPoolGradSimd(backend, x, y, dy, info);
 }
 
-/** tfjs's rule spelled out: first strict maximum in row-major order, -1 if none beats -Infinity. */
-function firstStrictMax(
-  X: Float32Array,
-  start: number,
-  rows: number,
-  cols: number,
-  rowStride: number,
-  C: number,
-) {
-  let best = -Infinity;
-  let at = -1;
-  for (let r = 0, row = start; r < rows; r++, row += rowStride) {
-    for (let k = 0, p = row; k < cols; k++, p += C) {
-      if (X[p] > best) {
-        best = X[p];
-        at = p;
-      }
-    }
-  }
-  return at;
+function maxPoolGradSimd(
+  backend: BackendWasm,
+  x: TensorInfo,
+  y: TensorInfo,
+  dy: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo {
+  const nx = util.sizeFromShape(x.shape);
+  const ny = util.sizeFromShape(y.shape);
+  const k = modelsWasm();
+  const [px, py, pdy, pdx] = k.reserveF32(nx, ny, ny, nx);
+  k.f32(px, nx).set(heapF32(backend, x));
+  k.f32(py, ny).set(heapF32(backend, y));
+  k.f32(pdy, ny).set(heapF32(backend, dy));
+  k.f32(pdx, nx).fill(0);
+  k.fn.max_pool_grad_f32(
+    px,
+    py,
+    pdy,
+    pdx,
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.effectiveFilterHeight,
+    info.effectiveFilterWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  );
+  const dx = backend.makeOutput(x.shape, 'float32');
+  heapF32(backend, dx).set(k.f32(pdx, nx));
+  return dx;
 }
 
 export const maxPoolGradConfig: KernelConfig = {
