@@ -1,53 +1,24 @@
-/**
- * The committed preprocess-kernels.wasm must be what libs/preprocess/wasm/*.c compile to: rebuilds
- * it into a temp dir with wasm/build.sh and compares byte for byte. Needs clang and wasm-ld (CI
- * does not install them; the test then skips with a warning), and the same clang that built the
- * committed binary (recorded in wasm/toolchain.txt): another version emits different code.
- */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+/** The committed preprocess-kernels.wasm must be what libs/preprocess/wasm/*.c compile to. */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { wasmBuildCheck } from '@ropline/testing';
 import { describe, expect, it } from 'vitest';
 import { WASM_KERNELS_URL } from './wasm-kernels.util.js';
 
-const WASM_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../wasm');
+const check = wasmBuildCheck(
+  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../wasm'),
+  WASM_KERNELS_URL,
+  'wasm-build',
+);
 
-function firstLine(cmd: string, args: string[]): string | null {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.split('\n')[0].trim() : null;
-}
-
-const clang = firstLine('clang', ['--version']);
-const wasmLd = firstLine('wasm-ld', ['--version']);
-const recorded = readFileSync(path.join(WASM_DIR, 'toolchain.txt'), 'utf8').trim();
-let skip: string | null = null;
-if (!clang || !wasmLd) skip = 'clang and wasm-ld are not installed';
-else if (clang !== recorded) skip = `installed "${clang}" differs from the recorded "${recorded}"`;
-if (skip) {
-  console.warn(
-    `[wasm-build] SKIPPED: ${skip}; cannot check that src/kernels/preprocess-kernels.wasm matches ` +
-      'the C sources in libs/preprocess/wasm (install Debian clang + lld to run this check).',
-  );
-}
-
-describe.skipIf(skip !== null)('preprocess-kernels.wasm', () => {
+describe.skipIf(check.skip !== null)('preprocess-kernels.wasm', () => {
   it('rebuilds from libs/preprocess/wasm byte for byte', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'ropline-wasm-'));
-    try {
-      const out = path.join(dir, 'preprocess-kernels.wasm');
-      const r = spawnSync('bash', [path.join(WASM_DIR, 'build.sh'), out], { encoding: 'utf8' });
-      expect(r.status, r.stderr).toBe(0);
-      const rebuilt = readFileSync(out);
-      const committed = readFileSync(WASM_KERNELS_URL);
-      expect(rebuilt.length).toBe(committed.length);
-      expect(
-        rebuilt.equals(committed),
-        'run `npm run build:wasm` in libs/preprocess and commit the result',
-      ).toBe(true);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const { status, stderr, rebuilt, committed } = check.rebuild();
+    expect(status, stderr).toBe(0);
+    expect(rebuilt.length).toBe(committed.length);
+    expect(
+      rebuilt.equals(committed),
+      'run `npm run build:wasm` in libs/preprocess and commit the result',
+    ).toBe(true);
   });
 });

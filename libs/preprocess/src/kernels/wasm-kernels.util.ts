@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { WasmArena, type ArenaExports } from '@ropline/core';
 
 /**
  * The WebAssembly build of the preprocessing kernels (C sources and build script in
@@ -13,20 +14,7 @@ import { readFileSync } from 'node:fs';
  * returned to callers aliases wasm memory.
  */
 
-/** The slice of the WebAssembly JS API used here (the workspace's lib, ES2023 without DOM, has no types for it). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: object };
-}
-const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-export interface KernelExports {
-  memory: WasmMemory;
-  __heap_base: { value: number };
+export interface KernelExports extends ArenaExports {
   gray_rgb_fixed16(
     src: number,
     dst: number,
@@ -105,64 +93,8 @@ export interface KernelExports {
 
 export const WASM_KERNELS_URL = new URL('./preprocess-kernels.wasm', import.meta.url);
 
-const PAGE = 65536;
-
-/** A loaded kernel module plus its scratch arena. */
-export class WasmKernels {
-  readonly fn: KernelExports;
-  private readonly base: number;
-
-  constructor(module: object) {
-    this.fn = new WebAssemblyApi.Instance(module, {}).exports as KernelExports;
-    this.base = align(this.fn.__heap_base.value);
-  }
-
-  /**
-   * Lays out buffers of the given byte sizes (16-byte aligned) from the arena base, growing the
-   * memory if needed, and returns their offsets; null when the memory cannot grow that far (the
-   * caller then falls back to JS). Views on the memory must be taken after this call: growing
-   * detaches the previous `memory.buffer`.
-   */
-  reserve(...sizes: number[]): number[] | null {
-    const offsets: number[] = [];
-    let top = this.base;
-    for (const s of sizes) {
-      offsets.push(top);
-      top = align(top + s);
-    }
-    const have = this.fn.memory.buffer.byteLength;
-    if (top > have) {
-      try {
-        this.fn.memory.grow(Math.ceil((top - have) / PAGE));
-      } catch {
-        return null;
-      }
-    }
-    return offsets;
-  }
-
-  u8(ptr: number, length: number): Uint8Array {
-    return new Uint8Array(this.fn.memory.buffer, ptr, length);
-  }
-
-  i32(ptr: number, length: number): Int32Array {
-    return new Int32Array(this.fn.memory.buffer, ptr, length);
-  }
-
-  f32(ptr: number, length: number): Float32Array {
-    return new Float32Array(this.fn.memory.buffer, ptr, length);
-  }
-
-  /** A JS-owned copy of `length` bytes at `ptr`. */
-  copyOut(ptr: number, length: number): Uint8Array {
-    return this.u8(ptr, length).slice();
-  }
-}
-
-/** Rounds up to a multiple of 16 (arithmetic, not bitwise: offsets may exceed 2^31). */
-function align(n: number): number {
-  return Math.ceil(n / 16) * 16;
-}
+/** The loaded kernel module plus its scratch arena. */
+export class WasmKernels extends WasmArena<KernelExports> {}
 
 let cached: WasmKernels | null | undefined;
 
@@ -173,7 +105,7 @@ let cached: WasmKernels | null | undefined;
 export function loadWasmKernels(): WasmKernels | null {
   if (cached !== undefined) return cached;
   try {
-    cached = new WasmKernels(new WebAssemblyApi.Module(readFileSync(WASM_KERNELS_URL)));
+    cached = new WasmKernels(readFileSync(WASM_KERNELS_URL));
   } catch (e) {
     console.warn(
       `[preprocess] WebAssembly kernels unavailable (${e instanceof Error ? e.message : String(e)}); ` +

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { RopError, WasmArena, type ArenaExports } from '@ropline/core';
 
 /**
  * ROPline's own WebAssembly SIMD kernels for the models (C sources and build script in
@@ -11,20 +12,7 @@ import { readFileSync } from 'node:fs';
  * memory cannot shrink: the process keeps the largest arena it needed).
  */
 
-/** The slice of the WebAssembly JS API used here (the workspace's lib has no DOM/wasm types). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: object };
-}
-const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-export interface ModelsKernelExports {
-  memory: WasmMemory;
-  __heap_base: { value: number };
+export interface ModelsKernelExports extends ArenaExports {
   conv2d_filter_grad(
     x: number,
     dy: number,
@@ -110,39 +98,16 @@ export interface ModelsKernelExports {
 
 export const MODELS_WASM_URL = new URL('./models-kernels.wasm', import.meta.url);
 
-const PAGE = 65536;
-
-export class ModelsWasm {
-  readonly fn: ModelsKernelExports;
-  private readonly base: number;
-
-  constructor(module: object) {
-    this.fn = new WebAssemblyApi.Instance(module, {}).exports as ModelsKernelExports;
-    this.base = align(this.fn.__heap_base.value);
-  }
-
+export class ModelsWasm extends WasmArena<ModelsKernelExports> {
   /**
-   * Lays out buffers of the given float32 counts (16-byte aligned) from the arena base, growing the
-   * memory if needed; returns their byte offsets. Take views with `f32` only after this call.
+   * Lays out float32 buffers of the given element counts from the arena base (growing the memory);
+   * returns their byte offsets. Take views with `f32` only after this call.
    */
   reserveF32(...counts: number[]): number[] {
-    const offsets: number[] = [];
-    let top = this.base;
-    for (const c of counts) {
-      offsets.push(top);
-      top = align(top + 4 * c);
-    }
-    const have = this.fn.memory.buffer.byteLength;
-    if (top > have) this.fn.memory.grow(Math.ceil((top - have) / PAGE));
+    const offsets = this.reserve(...counts.map((c) => 4 * c));
+    if (!offsets)
+      throw new RopError('MODEL.OUT_OF_MEMORY', `the kernel arena cannot grow to ${counts.reduce((a, c) => a + 4 * c, 0)} bytes`);
     return offsets;
-  }
-
-  f32(ptr: number, length: number): Float32Array {
-    return new Float32Array(this.fn.memory.buffer, ptr, length);
-  }
-
-  f64(ptr: number, length: number): Float64Array {
-    return new Float64Array(this.fn.memory.buffer, ptr, length);
   }
 
   /** Float64 sums of the columns of the row-major [rows, cols] matrix `v`. */
@@ -154,10 +119,6 @@ export class ModelsWasm {
   }
 }
 
-function align(n: number): number {
-  return Math.ceil(n / 16) * 16;
-}
-
 let cached: ModelsWasm | undefined;
 
 /** Largest kh * kw the direct conv kernel takes (their tap table in the C code). */
@@ -165,6 +126,6 @@ export const MAX_TAPS = 1024;
 
 /** The kernel module, compiled and instantiated on the first call and memoized. */
 export function modelsWasm(): ModelsWasm {
-  cached ??= new ModelsWasm(new WebAssemblyApi.Module(readFileSync(MODELS_WASM_URL)));
+  cached ??= new ModelsWasm(readFileSync(MODELS_WASM_URL));
   return cached;
 }
