@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGatewayRegistry } from '../plugins.js';
+import { makeTempDir } from '../testing/temp-dir.util.js';
+import type { LocalBlobStore } from './blob-store.local.js';
+
+const ctx = { log: () => undefined };
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+describe('LocalBlobStore (plugin blob-store/local)', () => {
+  let tmp: Awaited<ReturnType<typeof makeTempDir>>;
+  let store: LocalBlobStore;
+  beforeAll(async () => {
+    tmp = await makeTempDir('blobs');
+    store = await createGatewayRegistry().create<LocalBlobStore>(
+      'blob-store',
+      'local',
+      { dir: tmp.dir },
+      ctx,
+    );
+  });
+  afterAll(() => tmp.remove());
+
+  it('puts content-addressed under ab/cd/<sha256> and reads it back', async () => {
+    const bytes = Buffer.from('hello blob');
+    const ref = await store.put(bytes);
+    expect(ref).toEqual({ sha256: sha(bytes), size: 10 });
+    const file = path.join(tmp.dir, ref.sha256.slice(0, 2), ref.sha256.slice(2, 4), ref.sha256);
+    expect(await readFile(file, 'utf8')).toBe('hello blob');
+    expect(await store.has(ref.sha256)).toBe(true);
+    expect(await store.stat(ref.sha256)).toEqual(ref);
+    expect((await store.get(ref.sha256)).toString()).toBe('hello blob');
+    expect(await readdir(path.join(tmp.dir, 'tmp'))).toEqual([]);
+  });
+
+  it('stages in chunks, discards cleanly and commits the same content twice as one blob', async () => {
+    const a = await store.stage();
+    await a.write(Buffer.from('abc'));
+    await a.write(Buffer.from('def'));
+    expect(a.size).toBe(6);
+    const ref = await a.finish();
+    expect(ref.sha256).toBe(sha(Buffer.from('abcdef')));
+    expect((await a.read()).toString()).toBe('abcdef');
+    await a.commit();
+    const b = await store.stage();
+    await b.write(Buffer.from('abcdef'));
+    await b.commit();
+    const c = await store.stage();
+    await c.write(Buffer.from('never stored'));
+    await c.discard();
+    await c.discard();
+    expect(await readdir(path.join(tmp.dir, 'tmp'))).toEqual([]);
+    expect((await stat(store.pathOf(ref.sha256))).size).toBe(6);
+    expect(await store.has(sha(Buffer.from('never stored')))).toBe(false);
+  });
+
+  it('refuses keys that are not sha256 hex (no path from received strings)', async () => {
+    await expect(store.has('../../etc/passwd')).rejects.toMatchObject({ code: 'BLOB.INVALID_KEY' });
+    await expect(store.get('A'.repeat(64))).rejects.toMatchObject({ code: 'BLOB.INVALID_KEY' });
+    await expect(store.get('0'.repeat(64))).rejects.toMatchObject({ code: 'BLOB.NOT_FOUND' });
+  });
+
+  it('reports free bytes and rejects an invalid config with CONFIG.INVALID', async () => {
+    expect(await store.freeBytes()).toBeGreaterThan(0);
+    await expect(createGatewayRegistry().create('blob-store', 'local', {}, ctx)).rejects.toMatchObject({
+      code: 'CONFIG.INVALID',
+    });
+  });
+});

@@ -1,0 +1,32 @@
+/** A stored blob, named by the sha256 (lower-case hex) of its bytes. */
+export interface BlobRef {
+  sha256: string;
+  size: number;
+}
+
+/**
+ * A blob being received: bytes go to a temp file in the store's filesystem while being hashed.
+ * `commit()` makes it durable (fsync file, rename, fsync directory); `discard()` removes it.
+ * Exactly one of them must be called; both are safe to call twice.
+ */
+export interface StagedBlob {
+  write(chunk: Uint8Array): Promise<void>;
+  readonly size: number;
+  /** Stops writing and returns the digest; the bytes stay staged. */
+  finish(): Promise<BlobRef>;
+  /** The staged bytes (callers bound the size before reading). Only after finish(). */
+  read(): Promise<Buffer>;
+  commit(): Promise<BlobRef>;
+  discard(): Promise<void>;
+}
+
+/** Content-addressed blob store port (kind 'blob-store'). Keys are sha256 hex, never received strings. */
+export interface BlobStore {
+  has(sha256: string): Promise<boolean>;
+  stat(sha256: string): Promise<BlobRef | null>;
+  get(sha256: string): Promise<Buffer>;
+  put(bytes: Uint8Array): Promise<BlobRef>;
+  stage(): Promise<StagedBlob>;
+  /** Free bytes on the store's filesystem (for the disk watermark). */
+  freeBytes(): Promise<number>;
+}

@@ -1,0 +1,9 @@
+import { PluginRegistry, type AnyManifest } from '@ropline/core';
+import { localBlobStoreManifest } from './blob/blob-store.local.js';
+
+/** The plugins this app ships (data, not reflection). */
+export const gatewayPlugins: readonly AnyManifest[] = [localBlobStoreManifest];
+
+export function createGatewayRegistry(): PluginRegistry {
+  return new PluginRegistry(gatewayPlugins);
+}

@@ -1,0 +1,168 @@
+import { RopError } from '@ropline/core';
+
+/** Events of a multipart body, in order: part-start, data*, part-end, ..., then end() succeeds. */
+export type MultipartEvent =
+  | { type: 'part-start'; headers: Record<string, string> }
+  | { type: 'data'; chunk: Buffer }
+  | { type: 'part-end' };
+
+const CRLF = Buffer.from('\r\n');
+const HEADER_END = Buffer.from('\r\n\r\n');
+const MAX_HEADER_BYTES = 16 * 1024;
+const MAX_BOUNDARY = 256;
+
+type State = 'preamble' | 'after-delimiter' | 'headers' | 'body' | 'epilogue';
+
+function malformed(message: string): RopError {
+  return new RopError('STOW.MALFORMED_MULTIPART', message);
+}
+
+/**
+ * Incremental multipart (RFC 2046) parser: push() chunks as they arrive, get events back, call end()
+ * after the last chunk. Holds at most one header block or one delimiter's worth of bytes, so part
+ * bodies stream through in constant memory. Delimiters split across chunks are handled.
+ */
+export class MultipartParser {
+  private readonly delimiter: Buffer;
+  private buf: Buffer;
+  private state: State = 'preamble';
+
+  constructor(boundary: string) {
+    // RFC 2046 caps boundaries at 70 characters, but Orthanc 1.10 sends longer ones: be lenient.
+    if (!boundary || boundary.length > MAX_BOUNDARY) {
+      throw malformed(`boundary must be 1-${MAX_BOUNDARY} characters`);
+    }
+    this.delimiter = Buffer.from(`\r\n--${boundary}`, 'latin1');
+    // A body may open with the delimiter itself: pretend a CRLF preceded it.
+    this.buf = Buffer.from(CRLF);
+  }
+
+  get done(): boolean {
+    return this.state === 'epilogue';
+  }
+
+  push(chunk: Uint8Array): MultipartEvent[] {
+    const events: MultipartEvent[] = [];
+    if (this.state === 'epilogue') return events; // the epilogue is ignored
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : Buffer.from(chunk);
+    for (;;) {
+      const progressed = this.step(events);
+      if (!progressed || this.done) break;
+    }
+    if (this.done) this.buf = Buffer.alloc(0);
+    return events;
+  }
+
+  /** Throws STOW.MALFORMED_MULTIPART unless the close delimiter was seen. */
+  end(): void {
+    if (this.state !== 'epilogue') {
+      throw malformed(
+        this.state === 'preamble'
+          ? 'no multipart boundary found in the body'
+          : 'body ended before the final multipart delimiter',
+      );
+    }
+  }
+
+  private step(events: MultipartEvent[]): boolean {
+    switch (this.state) {
+      case 'preamble': {
+        const i = this.buf.indexOf(this.delimiter);
+        if (i < 0) {
+          this.keepTail();
+          return false;
+        }
+        this.buf = this.buf.subarray(i + this.delimiter.length);
+        this.state = 'after-delimiter';
+        return true;
+      }
+      case 'after-delimiter': {
+        if (this.buf.length < 2) return false;
+        if (this.buf[0] === 0x2d && this.buf[1] === 0x2d) {
+          this.state = 'epilogue';
+          return true;
+        }
+        // Transport padding (spaces/tabs) may follow the boundary before its CRLF.
+        const eol = this.buf.indexOf(CRLF);
+        if (eol < 0) {
+          if (this.buf.length > 256) throw malformed('garbage after a multipart boundary');
+          return false;
+        }
+        if (!/^[ \t]*$/.test(this.buf.subarray(0, eol).toString('latin1'))) {
+          throw malformed('garbage after a multipart boundary');
+        }
+        this.buf = this.buf.subarray(eol + 2);
+        this.state = 'headers';
+        return true;
+      }
+      case 'headers': {
+        // No headers at all: the blank line comes straight away.
+        const end = this.buf.subarray(0, 2).equals(CRLF) ? -2 : this.buf.indexOf(HEADER_END);
+        if (end === -1) {
+          if (this.buf.length > MAX_HEADER_BYTES) throw malformed('part headers too long');
+          return false;
+        }
+        const text = end < 0 ? '' : this.buf.subarray(0, end).toString('latin1');
+        this.buf = this.buf.subarray(end < 0 ? 2 : end + 4);
+        events.push({ type: 'part-start', headers: parseHeaders(text) });
+        this.state = 'body';
+        return true;
+      }
+      case 'body': {
+        const i = this.buf.indexOf(this.delimiter);
+        if (i < 0) {
+          // Keep what could be the start of a delimiter split across chunks.
+          const keep = Math.min(this.buf.length, this.delimiter.length - 1);
+          const emit = this.buf.length - keep;
+          if (emit > 0) events.push({ type: 'data', chunk: Buffer.from(this.buf.subarray(0, emit)) });
+          this.buf = Buffer.from(this.buf.subarray(emit));
+          return false;
+        }
+        if (i > 0) events.push({ type: 'data', chunk: Buffer.from(this.buf.subarray(0, i)) });
+        events.push({ type: 'part-end' });
+        this.buf = this.buf.subarray(i + this.delimiter.length);
+        this.state = 'after-delimiter';
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  private keepTail(): void {
+    const keep = Math.min(this.buf.length, this.delimiter.length - 1);
+    this.buf = Buffer.from(this.buf.subarray(this.buf.length - keep));
+  }
+}
+
+/** Header names lower-cased; folded lines joined. */
+export function parseHeaders(text: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of text.replace(/\r\n[ \t]+/g, ' ').split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+export interface MediaType {
+  type: string;
+  params: Record<string, string>;
+}
+
+/** Parses `type/subtype; a=b; c="d"` (RFC 9110 8.3), parameter names lower-cased. */
+export function parseMediaType(value: string | undefined): MediaType | null {
+  if (!value) return null;
+  const m = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*/.exec(value);
+  if (!m) return null;
+  const params: Record<string, string> = {};
+  const re = /;\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]*)\s*/g;
+  const rest = value.slice(m[0].length);
+  let p: RegExpExecArray | null;
+  while ((p = re.exec(rest)) !== null) {
+    const raw = p[2];
+    params[p[1].toLowerCase()] = raw.startsWith('"') ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw;
+  }
+  return { type: m[1].toLowerCase(), params };
+}
