@@ -10,7 +10,10 @@ import { parseGatewayConfig, type GatewayConfig } from './config/gateway.config.
 import { GatewayModule } from './gateway.module.js';
 import { IngestService } from './ingest/ingest.service.js';
 import { createGatewayRegistry } from './plugins.js';
+import { startAnalysis, type AnalysisRuntime } from './analysis/analysis.runtime.js';
 import { StowService } from './stow/stow.service.js';
+import { startDimseServer, type DimseServer } from './dimse/dimse-server.js';
+import { resolveDimseConfig } from './dimse/dimse.config.js';
 
 export interface Gateway {
   /** e.g. http://127.0.0.1:8080 (DICOMweb under /dicomweb). */
@@ -19,7 +22,11 @@ export interface Gateway {
   config: GatewayConfig;
   db: Database;
   blobs: LocalBlobStore;
-  /** Stops HTTP, then the database. Safe to call twice. */
+  /** The C-ECHO/C-STORE SCP (src/dimse), null when `dimse.enabled` is false. */
+  dimse: { port: number; aeTitle: string } | null;
+  /** Queue, routing/study assembly and (when `worker.enabled`) the in-process analysis worker. */
+  analysis: AnalysisRuntime;
+  /** Stops DIMSE (after stores in flight), HTTP, then the database. Safe to call twice. */
   close(): Promise<void>;
 }
 
@@ -40,12 +47,16 @@ export async function createGateway(input: unknown = {}, ctx: PluginContext = si
     ctx,
   );
   let app: NestFastifyApplication | null = null;
+  let dimse: DimseServer | null = null;
+  let analysis: AnalysisRuntime | null = null;
   try {
-    const ingest = new IngestService(db, blobs, config.duplicatePolicy, ctx);
+    analysis = await startAnalysis({ config, db, blobs, registry, ctx });
+    const runtime = analysis;
+    const ingest = new IngestService(db, blobs, config.duplicatePolicy, ctx, runtime.assembler.onStored);
     const stow = new StowService(config, blobs, ingest, ctx);
     const publicUrl = { url: config.publicUrl?.replace(/\/$/, '') ?? '' };
     app = await NestFactory.create<NestFastifyApplication>(
-      GatewayModule.forRoot({ stow, publicUrl, ctx }),
+      GatewayModule.forRoot({ stow, publicUrl, ctx, dicomweb: { db, blobs, publicUrl, ctx } }),
       new FastifyAdapter(),
       { logger: false, abortOnError: false },
     );
@@ -60,6 +71,11 @@ export async function createGateway(input: unknown = {}, ctx: PluginContext = si
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     const url = `http://${host}:${addr.port}`;
     publicUrl.url ||= url;
+    if (config.dimse.enabled) {
+      const dimseConfig = resolveDimseConfig(config.dimse, config.port);
+      dimse = await startDimseServer({ config: dimseConfig, limits: config.limits, blobs, ingest, ctx });
+    }
+    const scp = dimse;
     ctx.log('info', 'gateway listening', { url, duplicatePolicy: config.duplicatePolicy });
     const started = app;
     let closing: Promise<void> | null = null;
@@ -69,16 +85,22 @@ export async function createGateway(input: unknown = {}, ctx: PluginContext = si
       config,
       db,
       blobs,
+      dimse: scp ? { port: scp.port, aeTitle: scp.aeTitle } : null,
+      analysis: runtime,
       close() {
         closing ??= (async () => {
+          await scp?.close().catch(() => undefined);
           await started.close().catch(() => undefined);
+          await runtime.close();
           await db.close();
         })();
         return closing;
       },
     };
   } catch (e) {
+    await dimse?.close().catch(() => undefined);
     await app?.close().catch(() => undefined);
+    await analysis?.close().catch(() => undefined);
     await db.close();
     throw e;
   }

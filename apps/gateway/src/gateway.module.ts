@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { PluginContext } from '@ropline/core';
 import type { StowService } from './stow/stow.service.js';
+import { DICOMWEB_CONTROLLERS, dicomwebProviders, type DicomwebDeps } from './dicomweb/dicomweb.providers.js';
 import {
   GATEWAY_CONTEXT,
   PUBLIC_URL,
@@ -13,6 +14,8 @@ export interface GatewayModuleDeps {
   stow: StowService;
   publicUrl: PublicUrlHolder;
   ctx: PluginContext;
+  /** QIDO-RS / WADO-RS (src/dicomweb); left out, those routes are not served. */
+  dicomweb?: DicomwebDeps;
 }
 
 /** Wires the plain services (built in createGateway) into Nest; explicit tokens, no reflection magic. */
@@ -21,11 +24,12 @@ export class GatewayModule {
   static forRoot(deps: GatewayModuleDeps): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [StowController],
+      controllers: [StowController, ...(deps.dicomweb ? DICOMWEB_CONTROLLERS : [])],
       providers: [
         { provide: STOW_SERVICE, useValue: deps.stow },
         { provide: PUBLIC_URL, useValue: deps.publicUrl },
         { provide: GATEWAY_CONTEXT, useValue: deps.ctx },
+        ...(deps.dicomweb ? dicomwebProviders(deps.dicomweb) : []),
       ],
     };
   }

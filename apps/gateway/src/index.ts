@@ -15,3 +15,17 @@ export type { BlobRef, BlobStore, StagedBlob } from './blob/blob-store.port.js';
 export { gatewayPlugins } from './plugins.js';
 export { MultipartParser, parseMediaType } from './stow/multipart.parser.js';
 export { FailureReason } from './stow/stow.response.js';
+export {
+  routingConfigSchema,
+  DEFAULT_ROUTE_RULES,
+  OP_SOP_CLASSES,
+  type RoutingConfig,
+} from './routing/routing.config.js';
+export { routeInstance, type RouteDecision, type RoutingFacts } from './routing/routing.rules.js';
+export { createAnalysisWorker, type AnalysisWorker } from './analysis/analysis.worker.js';
+export { startWorker } from './analysis/start-worker.js';
+export { DEMO_PIPELINE_DIR, type AnalysisConfig, type WorkerConfig } from './analysis/analysis.config.js';
+export { ANALYZE_STUDY, ANALYZE_STUDY_DEAD } from './analysis/analysis.queues.js';
+export { aggregateEyes, INDETERMINATE } from './analysis/eye-aggregate.rule.js';
+export { createPgBossQueue, pgBossQueueManifest } from './queue/job-queue.pg-boss.js';
+export type { JobQueue, QueueJob } from './queue/job-queue.port.js';

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { RopError } from '@ropline/core';
+import { analysisConfigSchema, workerConfigSchema } from '../analysis/analysis.config.js';
+import { routingConfigSchema } from '../routing/routing.config.js';
+import { dimseConfigSchema } from '../dimse/dimse.config.js';
 
 const MiB = 1024 * 1024;
 
@@ -42,6 +45,12 @@ export const gatewayConfigSchema = z
       .prefault({}),
     /** Same SOP Instance UID with different bytes: refuse (0x0111) or keep the newest with history. */
     duplicatePolicy: z.enum(['reject', 'keep-newest']).default('reject'),
+    /** Routing rules, study assembly and the analysis worker (README#routing-and-analysis). */
+    routing: routingConfigSchema.prefault({}),
+    analysis: analysisConfigSchema.prefault({}),
+    worker: workerConfigSchema.prefault({}),
+    /** DIMSE C-ECHO / C-STORE SCP (src/dimse). */
+    dimse: dimseConfigSchema,
   })
   .strict();
 

@@ -6,6 +6,12 @@ import type { InstanceFacts } from './instance.validator.js';
 export type DuplicatePolicy = 'reject' | 'keep-newest';
 export type StoreOutcome = 'stored' | 'already-stored' | 'replaced';
 
+/** Called after an instance is durable (blob + rows committed), before the caller acknowledges. */
+export type OnStored = (
+  instance: { facts: InstanceFacts; from: IngestSource },
+  outcome: StoreOutcome,
+) => Promise<void>;
+
 export interface IngestSource {
   source: 'stow' | 'dimse';
   /** Calling AE title (DIMSE) or remote address (STOW-RS). */
@@ -24,9 +30,26 @@ export class IngestService {
     private readonly blobs: BlobStore,
     private readonly policy: DuplicatePolicy,
     private readonly ctx: PluginContext,
+    private readonly onStored?: OnStored,
   ) {}
 
   async store(staged: StagedBlob, facts: InstanceFacts, from: IngestSource): Promise<StoreOutcome> {
+    const outcome = await this.storeDurably(staged, facts, from);
+    // The instance is durable whatever the hook does: a hook failure is logged, never a failed store.
+    await this.onStored?.({ facts, from }, outcome).catch((e: unknown) =>
+      this.ctx.log('error', 'post-store hook failed', {
+        sopInstanceUid: facts.sopInstanceUid,
+        code: (e as { code?: string }).code ?? 'INTERNAL',
+      }),
+    );
+    return outcome;
+  }
+
+  private async storeDurably(
+    staged: StagedBlob,
+    facts: InstanceFacts,
+    from: IngestSource,
+  ): Promise<StoreOutcome> {
     const ref = await staged.finish();
     const meta = { sopClassUid: facts.sopClassUid, sopInstanceUid: facts.sopInstanceUid };
     const existing = await this.db.prisma.instance.findUnique({

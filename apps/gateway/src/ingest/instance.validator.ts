@@ -13,6 +13,8 @@ export interface InstanceFacts {
   studyInstanceUid: string;
   seriesInstanceUid: string;
   instanceNumber?: number;
+  /** StationName (0008,1010), for routing rules (equipment, not PHI). */
+  stationName?: string;
   info: DicomInfo;
 }
 
@@ -70,6 +72,7 @@ export function validateInstance(bytes: Uint8Array, expectedStudyUid?: string): 
     studyInstanceUid,
     seriesInstanceUid,
     instanceNumber: n !== undefined && Number.isInteger(n) && Math.abs(n) < 2 ** 31 ? n : undefined,
+    stationName: ds.string('StationName'),
     info: summarize(ds),
   };
 }

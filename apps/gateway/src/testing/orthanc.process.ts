@@ -33,7 +33,12 @@ export interface OrthancProcess {
  * Starts a private Orthanc (its own config, storage and ports; remote access off) with the
  * DICOMweb plugin and `servers` as DicomWeb.Servers. Resolves once its REST API answers.
  */
-export async function startOrthanc(dir: string, servers: Record<string, string[]>): Promise<OrthancProcess> {
+export async function startOrthanc(
+  dir: string,
+  servers: Record<string, string[]>,
+  /** More top-level Orthanc settings, e.g. `DicomModalities` for C-STORE pushes. */
+  extra: Record<string, unknown> = {},
+): Promise<OrthancProcess> {
   const [httpPort, dicomPort] = [await freePort(), await freePort()];
   await mkdir(path.join(dir, 'db'), { recursive: true });
   const config = {
@@ -47,6 +52,7 @@ export async function startOrthanc(dir: string, servers: Record<string, string[]
     AuthenticationEnabled: false,
     Plugins: [ORTHANC_DICOMWEB],
     DicomWeb: { Enable: true, Root: '/dicom-web/', Servers: servers },
+    ...extra,
   };
   const file = path.join(dir, 'orthanc.json');
   await writeFile(file, JSON.stringify(config, null, 2));

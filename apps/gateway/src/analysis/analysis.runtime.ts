@@ -1,0 +1,87 @@
+import { RopError, type PluginContext, type PluginRegistry } from '@ropline/core';
+import type { Database } from '@ropline/db';
+import type { BlobStore } from '../blob/blob-store.port.js';
+import type { GatewayConfig } from '../config/gateway.config.js';
+import type { JobQueue } from '../queue/job-queue.port.js';
+import { pipelineSources } from './analysis.config.js';
+import { ensureAnalysisQueues } from './analysis.queues.js';
+import { createAnalysisWorker, type AnalysisWorker } from './analysis.worker.js';
+import { PipelineResolver } from './pipeline.resolver.js';
+import { StudyAssembler } from './study-assembler.service.js';
+
+export interface AnalysisRuntime {
+  queue: JobQueue;
+  resolver: PipelineResolver;
+  assembler: StudyAssembler;
+  /** null when `worker.enabled` is false (another node runs the worker role). */
+  worker: AnalysisWorker | null;
+  /** Stops the queue (waits for running jobs), then frees pipelines. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Fails start-up when an `analyze` rule names a pipeline that is not configured. */
+function checkRulePipelines(config: GatewayConfig, resolver: PipelineResolver): void {
+  for (const r of config.routing.rules) {
+    if (r.action === 'analyze' && !resolver.has(r.pipeline)) {
+      throw new RopError(
+        'CONFIG.INVALID',
+        `routing rule ${r.name ?? '(unnamed)'} names pipeline '${r.pipeline}': add it under analysis.pipelines`,
+      );
+    }
+  }
+}
+
+/** Queue (plugin 'job-queue'), routing + study assembly, and, when enabled, the in-process worker. */
+export async function startAnalysis(o: {
+  config: GatewayConfig;
+  db: Database;
+  blobs: BlobStore;
+  registry: PluginRegistry;
+  ctx: PluginContext;
+}): Promise<AnalysisRuntime> {
+  const { config, db, ctx } = o;
+  const resolver = new PipelineResolver(pipelineSources(config.analysis), db, ctx);
+  checkRulePipelines(config, resolver);
+  const queue = await o.registry.create<JobQueue>('job-queue', 'pg-boss', { connectionString: db.url }, ctx);
+  let worker: AnalysisWorker | null = null;
+  try {
+    await queue.start();
+    await ensureAnalysisQueues(queue, config.analysis.queue);
+    if (config.worker.enabled) {
+      worker = createAnalysisWorker({
+        ...o,
+        queue,
+        analysis: config.analysis,
+        worker: config.worker,
+        resolver,
+      });
+      await worker.start();
+    }
+  } catch (e) {
+    await queue.dispose().catch(() => undefined);
+    throw e;
+  }
+  const assembler = new StudyAssembler({
+    db,
+    queue,
+    routing: config.routing,
+    resolver,
+    quietPeriodMs: config.analysis.quietPeriodMs,
+    ctx,
+  });
+  let closing: Promise<void> | null = null;
+  return {
+    queue,
+    resolver,
+    assembler,
+    worker,
+    close() {
+      closing ??= (async () => {
+        await queue.dispose().catch(() => undefined);
+        await worker?.close();
+        await resolver.dispose();
+      })();
+      return closing;
+    },
+  };
+}

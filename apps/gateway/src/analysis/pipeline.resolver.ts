@@ -1,0 +1,93 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { RopError, type PluginContext } from '@ropline/core';
+import type { Database } from '@ropline/db';
+import {
+  loadPipeline,
+  PIPELINE_MANIFEST_FILE,
+  pipelineManifestSchema,
+  type StagingPipeline,
+} from '@ropline/models';
+import type { PipelineSource } from './analysis.config.js';
+
+export interface ResolvedPipeline {
+  key: string;
+  dir: string;
+  name: string;
+  version: string;
+}
+
+/**
+ * Finds the pipeline a routing key names: a directory's pipeline.json, or the registry's active
+ * version (looked up per call, so a promotion is picked up by the next job). Loaded pipelines are
+ * cached by directory (registry copies are immutable, one directory per sha256).
+ */
+export class PipelineResolver {
+  private readonly loaded = new Map<string, Promise<StagingPipeline>>();
+
+  constructor(
+    private readonly sources: Record<string, PipelineSource>,
+    private readonly db: Database,
+    private readonly ctx: PluginContext,
+  ) {}
+
+  has(key: string): boolean {
+    return Object.hasOwn(this.sources, key);
+  }
+
+  async resolve(key: string): Promise<ResolvedPipeline> {
+    const source = this.sources[key];
+    if (!source)
+      throw new RopError('ANALYSIS.PIPELINE_UNKNOWN', `No pipeline '${key}' is configured`, { key });
+    if ('registry' in source) {
+      const m = await this.db.prisma.registeredModel.findFirst({
+        where: { kind: 'pipeline', name: source.registry, status: 'active' },
+      });
+      if (!m) {
+        throw new RopError(
+          'ANALYSIS.PIPELINE_UNAVAILABLE',
+          `No active registered pipeline '${source.registry}'`,
+          {
+            key,
+          },
+        );
+      }
+      return { key, dir: m.location, name: m.name, version: m.version };
+    }
+    const dir = path.resolve(source.dir);
+    const text = await readFile(path.join(dir, PIPELINE_MANIFEST_FILE), 'utf8').catch((e: unknown) => {
+      throw new RopError(
+        'ANALYSIS.PIPELINE_UNAVAILABLE',
+        `Pipeline '${key}': cannot read ${PIPELINE_MANIFEST_FILE} in ${dir}`,
+        { key },
+        { cause: e },
+      );
+    });
+    const m = pipelineManifestSchema.parse(JSON.parse(text));
+    return { key, dir, name: m.name, version: m.version };
+  }
+
+  /** The version for singleton keys; 'unavailable' when it cannot be read (the job then fails visibly). */
+  async versionOf(key: string): Promise<string> {
+    return this.resolve(key).then(
+      (r) => r.version,
+      () => 'unavailable',
+    );
+  }
+
+  load(resolved: ResolvedPipeline): Promise<StagingPipeline> {
+    let p = this.loaded.get(resolved.dir);
+    if (!p) {
+      p = loadPipeline(resolved.dir, this.ctx);
+      this.loaded.set(resolved.dir, p);
+      p.catch(() => this.loaded.delete(resolved.dir));
+    }
+    return p;
+  }
+
+  async dispose(): Promise<void> {
+    const all = [...this.loaded.values()];
+    this.loaded.clear();
+    for (const p of all) (await p.catch(() => null))?.dispose();
+  }
+}

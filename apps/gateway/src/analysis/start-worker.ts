@@ -1,0 +1,48 @@
+import path from 'node:path';
+import type { PluginContext } from '@ropline/core';
+import { openDatabase } from '@ropline/db';
+import type { BlobStore } from '../blob/blob-store.port.js';
+import { parseGatewayConfig } from '../config/gateway.config.js';
+import { createGatewayRegistry } from '../plugins.js';
+import { startAnalysis, type AnalysisRuntime } from './analysis.runtime.js';
+
+const silent: PluginContext = { log: () => undefined };
+
+/**
+ * The worker role alone (no HTTP, no DIMSE): the gateway config with `worker.enabled` forced on.
+ * Point `databaseUrl` at the shared Postgres and `dataDir` at the shared blob directory.
+ */
+export async function startWorker(
+  input: unknown = {},
+  ctx: PluginContext = silent,
+): Promise<AnalysisRuntime & { close(): Promise<void> }> {
+  const config = parseGatewayConfig({
+    ...(input as object),
+    worker: { ...(input as { worker?: object })?.worker, enabled: true },
+  });
+  const registry = createGatewayRegistry();
+  const blobs = await registry.create<BlobStore>(
+    'blob-store',
+    'local',
+    { dir: path.join(config.dataDir, 'blobs') },
+    ctx,
+  );
+  const db = await openDatabase(
+    { dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) },
+    ctx,
+  );
+  try {
+    const runtime = await startAnalysis({ config, db, blobs, registry, ctx });
+    let closing: Promise<void> | null = null;
+    return {
+      ...runtime,
+      close() {
+        closing ??= runtime.close().then(() => db.close());
+        return closing;
+      },
+    };
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+}
