@@ -30,6 +30,8 @@ export const analysisConfigSchema = z
         retryDelaySeconds: z.number().int().min(0).default(10),
         retryBackoff: z.boolean().default(true),
         expireInSeconds: z.number().int().min(1).default(900),
+        /** pg-boss supervise/monitor interval: how soon an expired job (dead worker) is retried. */
+        superviseIntervalSeconds: z.number().int().min(1).max(3600).default(60),
       })
       .strict()
       .prefault({}),

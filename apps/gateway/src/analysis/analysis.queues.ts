@@ -6,6 +6,13 @@ export const ANALYZE_STUDY = 'analyze-study';
 /** Where a job lands after its last retry failed (kept, visible, never retried by itself). */
 export const ANALYZE_STUDY_DEAD = 'analyze-study-dead';
 
+/** Sent once per finished analysis (payload `{ analysisId }`), taken by the viewer app (issue 7). */
+export const PUBLISH_RESULTS = 'publish-results';
+
+export interface PublishResultsJob {
+  analysisId: string;
+}
+
 export interface AnalyzeStudyJob {
   studyInstanceUid: string;
   /** Key of analysis.pipelines. */
@@ -27,6 +34,17 @@ export async function ensureAnalysisQueues(queue: JobQueue, config: AnalysisConf
     expireInSeconds: config.expireInSeconds,
     deadLetter: ANALYZE_STUDY_DEAD,
   });
+  await queue.createQueue(PUBLISH_RESULTS, {
+    retryLimit: config.retryLimit,
+    retryDelaySeconds: config.retryDelaySeconds,
+    retryBackoff: config.retryBackoff,
+  });
+}
+
+/** Hands a done analysis to the viewer (issue 7): `publish-results` with its id. */
+export async function publishResults(queue: JobQueue, analysisId: string): Promise<string | null> {
+  const job: PublishResultsJob = { analysisId };
+  return queue.send(PUBLISH_RESULTS, job);
 }
 
 /** Sends analyze-study to start after `delayMs`; null when a job with its key is already queued. */

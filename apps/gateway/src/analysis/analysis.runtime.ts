@@ -6,6 +6,7 @@ import type { JobQueue } from '../queue/job-queue.port.js';
 import { pipelineSources } from './analysis.config.js';
 import { ensureAnalysisQueues } from './analysis.queues.js';
 import { createAnalysisWorker, type AnalysisWorker } from './analysis.worker.js';
+import type { AnalysisMetrics } from './analyze-study.job.js';
 import { PipelineResolver } from './pipeline.resolver.js';
 import { StudyAssembler } from './study-assembler.service.js';
 
@@ -38,11 +39,21 @@ export async function startAnalysis(o: {
   blobs: BlobStore;
   registry: PluginRegistry;
   ctx: PluginContext;
+  /** Analysis metrics for the in-process worker (src/ops/metrics.ts). */
+  metrics?: AnalysisMetrics;
 }): Promise<AnalysisRuntime> {
   const { config, db, ctx } = o;
   const resolver = new PipelineResolver(pipelineSources(config.analysis), db, ctx);
   checkRulePipelines(config, resolver);
-  const queue = await o.registry.create<JobQueue>('job-queue', 'pg-boss', { connectionString: db.url }, ctx);
+  const queue = await o.registry.create<JobQueue>(
+    'job-queue',
+    'pg-boss',
+    {
+      connectionString: db.url,
+      superviseIntervalSeconds: config.analysis.queue.superviseIntervalSeconds,
+    },
+    ctx,
+  );
   let worker: AnalysisWorker | null = null;
   try {
     await queue.start();

@@ -13,10 +13,11 @@ import {
 import {
   ANALYZE_STUDY,
   ensureAnalysisQueues,
+  publishResults,
   scheduleAnalysis,
   type AnalyzeStudyJob,
 } from './analysis.queues.js';
-import { runAnalyzeStudy } from './analyze-study.job.js';
+import { runAnalyzeStudy, type AnalysisMetrics } from './analyze-study.job.js';
 import { PipelineResolver } from './pipeline.resolver.js';
 
 export interface AnalysisWorkerDeps {
@@ -30,6 +31,8 @@ export interface AnalysisWorkerDeps {
   /** Shared with the gateway's StudyAssembler when both run in one process. */
   resolver?: PipelineResolver;
   ctx: PluginContext;
+  /** Analysis latency/failure metrics (src/ops/metrics.ts); optional. */
+  metrics?: AnalysisMetrics;
 }
 
 export interface AnalysisWorker {
@@ -66,7 +69,9 @@ export function createAnalysisWorker(deps: AnalysisWorkerDeps): AnalysisWorker {
               quietPeriodMs: analysis.quietPeriodMs,
               eyeStageMinConfidence: analysis.eyeStageMinConfidence,
               reschedule: (data, delayMs) => scheduleAnalysis(deps.queue, resolver, data, delayMs),
+              publish: (analysisId) => publishResults(deps.queue, analysisId),
               ctx: deps.ctx,
+              metrics: deps.metrics,
             }),
         );
         deps.ctx.log('info', 'analysis worker started', { batchSize: worker.batchSize });

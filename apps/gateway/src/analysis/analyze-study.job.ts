@@ -7,6 +7,13 @@ import { aggregateEyes } from './eye-aggregate.rule.js';
 import { analyzeInstance, type PredictionRow } from './image-analysis.js';
 import type { PipelineResolver } from './pipeline.resolver.js';
 
+/** Optional metrics sink (GatewayMetrics, src/ops/metrics.ts). */
+export interface AnalysisMetrics {
+  /** Stage latencies (ms) of one analysed image, as stored in `predictions.latencies`. */
+  observeImage(latenciesMs: Partial<Record<string, number>> | null | undefined): void;
+  analysisFailed(code: string): void;
+}
+
 export interface AnalyzeStudyDeps {
   db: Database;
   blobs: BlobStore;
@@ -15,7 +22,13 @@ export interface AnalyzeStudyDeps {
   eyeStageMinConfidence: number;
   /** Re-schedules the job when the study is not quiet yet (StudyAssembler.trigger). */
   reschedule(job: AnalyzeStudyJob, delayMs: number): Promise<unknown>;
+  /**
+   * Enqueues `publish-results` for a done analysis. Called after the commit; a failure fails this
+   * attempt, so the retry re-runs the (idempotent, same row) analysis and publishes again.
+   */
+  publish?(analysisId: string): Promise<unknown>;
   ctx: PluginContext;
+  metrics?: AnalysisMetrics;
 }
 
 const json = (v: unknown) => (v === null || v === undefined ? undefined : (v as object));
@@ -134,6 +147,10 @@ export async function runAnalyzeStudy(job: QueueJob<AnalyzeStudyJob>, deps: Anal
         data: { status: 'superseded', supersededById: analysis.id },
       });
     });
+    for (const r of rows) {
+      if (r.status === 'ok') deps.metrics?.observeImage(r.latencies as Partial<Record<string, number>>);
+      else deps.metrics?.analysisFailed(r.errorCode ?? 'ANALYSIS.IMAGE_FAILED');
+    }
     deps.ctx.log('info', 'study analysed', {
       studyInstanceUid,
       analysisId: analysis.id,
@@ -144,6 +161,7 @@ export async function runAnalyzeStudy(job: QueueJob<AnalyzeStudyJob>, deps: Anal
   } catch (e) {
     const last = job.retryCount >= job.retryLimit;
     const code = (e as { code?: string }).code ?? 'ANALYSIS.FAILED';
+    deps.metrics?.analysisFailed(code);
     await prisma.analysis.update({
       where: { id: analysis.id },
       data: {
@@ -164,4 +182,5 @@ export async function runAnalyzeStudy(job: QueueJob<AnalyzeStudyJob>, deps: Anal
     );
     throw e;
   }
+  await deps.publish?.(analysis.id);
 }

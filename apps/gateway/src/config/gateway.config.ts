@@ -3,6 +3,7 @@ import { RopError } from '@ropline/core';
 import { analysisConfigSchema, workerConfigSchema } from '../analysis/analysis.config.js';
 import { routingConfigSchema } from '../routing/routing.config.js';
 import { dimseConfigSchema } from '../dimse/dimse.config.js';
+import { authConfigSchema } from '../auth/auth.config.js';
 
 const MiB = 1024 * 1024;
 
@@ -51,6 +52,8 @@ export const gatewayConfigSchema = z
     worker: workerConfigSchema.prefault({}),
     /** DIMSE C-ECHO / C-STORE SCP (src/dimse). */
     dimse: dimseConfigSchema,
+    /** Bearer tokens with roles (src/auth, README#operations); env ROPLINE_TOKENS adds more. */
+    auth: authConfigSchema.prefault({}),
   })
   .strict();
 

@@ -12,6 +12,19 @@ export type OnStored = (
   outcome: StoreOutcome,
 ) => Promise<void>;
 
+/** One store attempt, for metrics (src/ops/metrics.ts). */
+export interface StoreObservation {
+  channel: 'stow' | 'dimse';
+  outcome: StoreOutcome | 'failed';
+  bytes: number;
+  seconds: number;
+}
+
+/** Optional metrics sink (GatewayMetrics); absent, nothing is measured. */
+export interface IngestMetrics {
+  observeStore(o: StoreObservation): void;
+}
+
 export interface IngestSource {
   source: 'stow' | 'dimse';
   /** Calling AE title (DIMSE) or remote address (STOW-RS). */
@@ -31,10 +44,26 @@ export class IngestService {
     private readonly policy: DuplicatePolicy,
     private readonly ctx: PluginContext,
     private readonly onStored?: OnStored,
+    private readonly metrics?: IngestMetrics,
   ) {}
 
   async store(staged: StagedBlob, facts: InstanceFacts, from: IngestSource): Promise<StoreOutcome> {
-    const outcome = await this.storeDurably(staged, facts, from);
+    const t0 = performance.now();
+    const observe = (outcome: StoreObservation['outcome']) =>
+      this.metrics?.observeStore({
+        channel: from.source,
+        outcome,
+        bytes: staged.size,
+        seconds: (performance.now() - t0) / 1000,
+      });
+    let outcome: StoreOutcome;
+    try {
+      outcome = await this.storeDurably(staged, facts, from);
+    } catch (e) {
+      observe('failed');
+      throw e;
+    }
+    observe(outcome);
     // The instance is durable whatever the hook does: a hook failure is logged, never a failed store.
     await this.onStored?.({ facts, from }, outcome).catch((e: unknown) =>
       this.ctx.log('error', 'post-store hook failed', {

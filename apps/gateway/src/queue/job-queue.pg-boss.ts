@@ -19,6 +19,8 @@ export const pgBossConfigSchema = z
       .string()
       .regex(/^[a-z_][a-z0-9_]*$/)
       .default('pgboss'),
+    /** How often expired jobs are failed (then retried) and queues monitored (pg-boss default 60). */
+    superviseIntervalSeconds: z.number().int().min(1).max(3600).default(60),
   })
   .strict();
 
@@ -31,15 +33,23 @@ const errorData = (e: unknown) => ({
 
 /** pg-boss 12 adapter: same Postgres as Prisma, own schema. */
 export function createPgBossQueue(config: PgBossConfig, ctx: PluginContext): JobQueue {
-  const boss = new PgBoss({ connectionString: config.connectionString, schema: config.schema });
+  const boss = new PgBoss({
+    connectionString: config.connectionString,
+    schema: config.schema,
+    superviseIntervalSeconds: config.superviseIntervalSeconds,
+    monitorIntervalSeconds: config.superviseIntervalSeconds,
+  });
   // Without a listener an 'error' event would crash the process (EventEmitter semantics).
   boss.on('error', (e) => ctx.log('error', 'job queue error', { code: errorData(e).code }));
   let started: Promise<void> | null = null;
   let stopping: Promise<void> | null = null;
+  let running = false;
   return {
     start() {
       started ??= boss.start().then(
-        () => undefined,
+        () => {
+          running = true;
+        },
         (e: unknown) => {
           throw new RopError(
             'QUEUE.UNAVAILABLE',
@@ -113,6 +123,13 @@ export function createPgBossQueue(config: PgBossConfig, ctx: PluginContext): Job
         output: j.output,
         retryCount: j.retryCount,
       }));
+    },
+    isStarted() {
+      return running && stopping === null;
+    },
+    async depths() {
+      const queues = await boss.getQueues();
+      return Object.fromEntries(queues.map((q) => [q.name, q.queuedCount]));
     },
     dispose() {
       stopping ??= started

@@ -52,6 +52,10 @@ export interface JobQueue {
   send(name: string, data: object, options?: SendOptions): Promise<string | null>;
   work<T>(name: string, options: WorkOptions, handler: (job: QueueJob<T>) => Promise<void>): Promise<void>;
   findJobs(name: string): Promise<QueueJobInfo[]>;
+  /** Started and not stopping (readiness, /health/ready). */
+  isStarted?(): boolean;
+  /** Queue name -> jobs waiting (queued, incl. deferred), for the ropline_queue_depth gauge. */
+  depths?(): Promise<Record<string, number>>;
   /** Stops workers (waiting for running handlers) and disconnects. Safe to call twice. */
   dispose(): Promise<void>;
 }
