@@ -50,7 +50,23 @@ describe('rop CLI', () => {
   it('prints help for every command and exits 0', () => {
     const top = rop('--help');
     expect(top.code).toBe(0);
-    for (const cmd of ['dicom', 'preprocess', 'analyze', 'segment', 'phantoms', 'dataset', 'bench', 'demo']) {
+    for (const cmd of [
+      'dicom',
+      'preprocess',
+      'analyze',
+      'segment',
+      'phantoms',
+      'dataset',
+      'bench',
+      'demo',
+      'gateway',
+      'send',
+      'train',
+      'evaluate',
+      'experiment',
+      'metrics',
+      'models',
+    ]) {
       expect(top.stdout).toContain(cmd);
     }
     const commands = [
@@ -69,6 +85,8 @@ describe('rop CLI', () => {
       ['bench', 'inference'],
       ['bench', 'train'],
       ['demo'],
+      ['gateway'],
+      ['send'],
     ];
     for (const args of commands) {
       const r = rop(...args, '--help');

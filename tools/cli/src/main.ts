@@ -4,6 +4,8 @@ import { registerPreprocessCommand } from './commands/preprocess.command.js';
 import { registerBenchCommands } from './commands/bench.command.js';
 import { registerDatasetCommands } from './commands/dataset.command.js';
 import { registerDemoCommand } from './commands/demo.command.js';
+import { registerGatewayCommand } from './commands/gateway.command.js';
+import { registerSendCommand } from './commands/send.command.js';
 import { registerModelCommands } from './commands/models.command.js';
 import { registerModelRegistryCommands } from './commands/models-registry.command.js';
 import { registerMetricsCommands } from './commands/metrics.command.js';
@@ -29,6 +31,8 @@ export function createProgram(): Command {
   registerDatasetCommands(program);
   registerMetricsCommands(program);
   registerTrainerCommands(program);
+  registerGatewayCommand(program);
+  registerSendCommand(program);
   return program;
 }
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerBenchInference } from './bench-inference.command.js';
+import { registerBenchIngest } from './bench-ingest.command.js';
 import { registerBenchPreprocess } from './bench-preprocess.command.js';
 import { registerBenchTrain } from './bench-train.command.js';
 
@@ -10,4 +11,5 @@ export function registerBenchCommands(program: Command): void {
   registerBenchPreprocess(bench);
   registerBenchInference(bench);
   registerBenchTrain(bench);
+  registerBenchIngest(bench);
 }
