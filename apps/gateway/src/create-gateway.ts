@@ -1,15 +1,14 @@
 import 'reflect-metadata';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { PluginContext } from '@ropline/core';
-import { openDatabase, type Database } from '@ropline/db';
+import type { Database } from '@ropline/db';
 import type { LocalBlobStore } from './blob/blob-store.local.js';
 import { parseGatewayConfig, type GatewayConfig } from './config/gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
 import { IngestService } from './ingest/ingest.service.js';
-import { createGatewayRegistry } from './plugins.js';
+import { openStores } from './plugins.js';
 import { startAnalysis, type AnalysisRuntime } from './analysis/analysis.runtime.js';
 import { StowService } from './stow/stow.service.js';
 import { startDimseServer, type DimseServer } from './dimse/dimse-server.js';
@@ -53,17 +52,7 @@ export async function createGateway(
   assertSecureBinding(config.host, tokens);
   let queueDepths: (() => Promise<Record<string, number>>) | undefined;
   const metrics = new GatewayMetrics(() => queueDepths?.() ?? Promise.resolve({}));
-  const registry = createGatewayRegistry();
-  const blobs = await registry.create<LocalBlobStore>(
-    'blob-store',
-    'local',
-    { dir: path.join(config.dataDir, 'blobs') },
-    ctx,
-  );
-  const db = await openDatabase(
-    { dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) },
-    ctx,
-  );
+  const { registry, blobs, db } = await openStores(config, ctx);
   let app: NestFastifyApplication | null = null;
   let dimse: DimseServer | null = null;
   let analysis: AnalysisRuntime | null = null;

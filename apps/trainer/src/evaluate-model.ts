@@ -11,9 +11,9 @@ import {
   type Segmenter,
   type StagingPipeline,
 } from '@ropline/models';
-import { confusionMatrixChart, prCurveChart, writeChartPng } from '@ropline/plot';
+import { confusionMatrixChart, writeChartPng } from '@ropline/plot';
 import { writeFilesAtomically } from './files.util.js';
-import { evaluatePipeline, type EvaluateOptions, type PipelineEvaluation } from './evaluate.js';
+import { evaluatePipeline, linePrChart, type EvaluateOptions, type PipelineEvaluation } from './evaluate.js';
 
 /**
  * A pipeline directory as it is; a single model artifact as the pipeline it can run alone
@@ -86,23 +86,7 @@ export async function writeEvaluationReport(out: string, e: PipelineEvaluation):
   if (e.segmentation) {
     await writeChartPng(
       path.join(out, 'pr-curve.png'),
-      prCurveChart({
-        title: 'Line detection: precision-recall at IoU 0.5',
-        curves: [
-          {
-            name: 'mask IoU',
-            precision: e.segmentation.ap.mask.precision,
-            recall: e.segmentation.ap.mask.recall,
-            ap: e.segmentation.ap.mask.ap,
-          },
-          {
-            name: 'box IoU',
-            precision: e.segmentation.ap.box.precision,
-            recall: e.segmentation.ap.box.recall,
-            ap: e.segmentation.ap.box.ap,
-          },
-        ],
-      }),
+      linePrChart('Line detection: precision-recall at IoU 0.5', e.segmentation.ap),
     );
   }
   const md = [

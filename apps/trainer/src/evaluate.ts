@@ -12,6 +12,7 @@ import {
   type DetectionTruth,
   type ApResult,
 } from '@ropline/metrics';
+import { prCurveChart } from '@ropline/plot';
 import { maskToImageSize, NO_LINE, type StagingPipeline } from '@ropline/models';
 import { readImageFile, toGray } from '@ropline/preprocess';
 import { predictedLines, truthLines } from './detections.js';
@@ -159,4 +160,10 @@ export async function evaluatePipeline(
     ci,
     segmentation,
   };
+}
+
+/** The line detector's precision-recall curves (mask and box IoU) as one chart, like the paper's Fig. 5. */
+export function linePrChart(title: string, ap: { box: ApResult; mask: ApResult }): string {
+  const curve = (name: string, r: ApResult) => ({ name, precision: r.precision, recall: r.recall, ap: r.ap });
+  return prCurveChart({ title, curves: [curve('mask IoU', ap.mask), curve('box IoU', ap.box)] });
 }

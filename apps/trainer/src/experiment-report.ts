@@ -2,8 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DatasetManifest } from '@ropline/datasets';
 import type { PipelineKind } from '@ropline/models';
-import { barChart, confusionMatrixChart, prCurveChart, writeChartPng } from '@ropline/plot';
-import type { PipelineEvaluation } from './evaluate.js';
+import { barChart, confusionMatrixChart, writeChartPng } from '@ropline/plot';
+import { linePrChart, type PipelineEvaluation } from './evaluate.js';
 import { writeFilesAtomically } from './files.util.js';
 import type { ExperimentOptions } from './experiment.js';
 import { PAPER_LINE_AP, PAPER_REFERENCE } from './paper-reference.js';
@@ -100,18 +100,7 @@ export async function writeExperimentReport(out: string, r: ExperimentReportInpu
   if (seg) {
     await writeChartPng(
       path.join(figs, 'pr-curve-line-segmenter.png'),
-      prCurveChart({
-        title: 'Hybrid line segmenter: precision-recall at IoU 0.5 (Fig. 5)',
-        curves: [
-          {
-            name: 'mask IoU',
-            precision: seg.ap.mask.precision,
-            recall: seg.ap.mask.recall,
-            ap: seg.ap.mask.ap,
-          },
-          { name: 'box IoU', precision: seg.ap.box.precision, recall: seg.ap.box.recall, ap: seg.ap.box.ap },
-        ],
-      }),
+      linePrChart('Hybrid line segmenter: precision-recall at IoU 0.5 (Fig. 5)', seg.ap),
     );
   }
   await writeChartPng(

@@ -1,9 +1,6 @@
-import path from 'node:path';
 import type { PluginContext } from '@ropline/core';
-import { openDatabase } from '@ropline/db';
-import type { BlobStore } from '../blob/blob-store.port.js';
 import { parseGatewayConfig } from '../config/gateway.config.js';
-import { createGatewayRegistry } from '../plugins.js';
+import { openStores } from '../plugins.js';
 import { startAnalysis, type AnalysisRuntime } from './analysis.runtime.js';
 
 const silent: PluginContext = { log: () => undefined };
@@ -20,17 +17,7 @@ export async function startWorker(
     ...(input as object),
     worker: { ...(input as { worker?: object })?.worker, enabled: true },
   });
-  const registry = createGatewayRegistry();
-  const blobs = await registry.create<BlobStore>(
-    'blob-store',
-    'local',
-    { dir: path.join(config.dataDir, 'blobs') },
-    ctx,
-  );
-  const db = await openDatabase(
-    { dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) },
-    ctx,
-  );
+  const { registry, blobs, db } = await openStores(config, ctx);
   try {
     const runtime = await startAnalysis({ config, db, blobs, registry, ctx });
     let closing: Promise<void> | null = null;
