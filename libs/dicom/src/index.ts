@@ -38,3 +38,5 @@ export {
   sopClassName,
   NATIVE_TRANSFER_SYNTAXES,
 } from './uid.constants.js';
+export * from './sinks/index.js';
+export * from './results/index.js';
