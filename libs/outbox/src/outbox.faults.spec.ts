@@ -62,6 +62,7 @@ class StowStub {
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('latin1');
       // The SOP Instance UIDs of the parts, from their File Meta (0002,0003) value.
+      // eslint-disable-next-line no-control-regex -- binary File Meta tag bytes
       const uids = [...body.matchAll(/\x02\x00\x03\x00UI([\s\S]{2})/g)].map((m) => {
         const len = m[1].charCodeAt(0) | (m[1].charCodeAt(1) << 8);
         const at = m.index! + 8;
