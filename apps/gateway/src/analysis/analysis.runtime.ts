@@ -5,7 +5,7 @@ import type { GatewayConfig } from '../config/gateway.config.js';
 import type { JobQueue } from '../queue/job-queue.port.js';
 import { pipelineSources } from './analysis.config.js';
 import { ensureAnalysisQueues } from './analysis.queues.js';
-import { createAnalysisWorker, type AnalysisWorker } from './analysis.worker.js';
+import type { AnalysisWorker } from './analysis.worker.js';
 import type { AnalysisMetrics } from './analyze-study.job.js';
 import { PipelineResolver } from './pipeline.resolver.js';
 import { StudyAssembler } from './study-assembler.service.js';
@@ -59,6 +59,8 @@ export async function startAnalysis(o: {
     await queue.start();
     await ensureAnalysisQueues(queue, config.analysis.queue);
     if (config.worker.enabled) {
+      // Loaded only with a worker: it brings TensorFlow.js (an api-only role stays small).
+      const { createAnalysisWorker } = await import('./analysis.worker.js');
       worker = createAnalysisWorker({
         ...o,
         queue,

@@ -2,12 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RopError, type PluginContext } from '@ropline/core';
 import type { Database } from '@ropline/db';
-import {
-  loadPipeline,
-  PIPELINE_MANIFEST_FILE,
-  pipelineManifestSchema,
-  type StagingPipeline,
-} from '@ropline/models';
+import type { StagingPipeline } from '@ropline/models';
+import { PIPELINE_MANIFEST_FILE, pipelineManifestSchema } from '@ropline/models/manifest';
 import type { PipelineSource } from './analysis.config.js';
 
 export interface ResolvedPipeline {
@@ -78,7 +74,8 @@ export class PipelineResolver {
   load(resolved: ResolvedPipeline): Promise<StagingPipeline> {
     let p = this.loaded.get(resolved.dir);
     if (!p) {
-      p = loadPipeline(resolved.dir, this.ctx);
+      // TensorFlow.js is loaded with the first pipeline: an api-only process never pays for it.
+      p = import('@ropline/models').then(({ loadPipeline }) => loadPipeline(resolved.dir, this.ctx));
       this.loaded.set(resolved.dir, p);
       p.catch(() => this.loaded.delete(resolved.dir));
     }

@@ -24,6 +24,8 @@ export async function freePort(): Promise<number> {
 
 export interface OrthancProcess {
   url: string;
+  /** Its DIMSE port (AE title TESTPACS unless `extra` says otherwise). */
+  dicomPort: number;
   child: ChildProcess;
   output: () => string;
   stop(): Promise<void>;
@@ -60,7 +62,7 @@ export async function startOrthanc(
   const child = spawn(ORTHANC_BIN, [file], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (d) => (out += d));
   child.stderr?.on('data', (d) => (out += d));
-  const url = `http://127.0.0.1:${httpPort}`;
+  const url = `http://127.0.0.1:${config.HttpPort}`;
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -84,5 +86,5 @@ export async function startOrthanc(
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { url, child, output: () => out, stop };
+  return { url, dicomPort: config.DicomPort as number, child, output: () => out, stop };
 }
