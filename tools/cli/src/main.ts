@@ -8,6 +8,7 @@ import { registerGatewayCommand } from './commands/gateway.command.js';
 import { registerSendCommand } from './commands/send.command.js';
 import { registerModelCommands } from './commands/models.command.js';
 import { registerModelRegistryCommands } from './commands/models-registry.command.js';
+import { registerOutboxCommand } from './commands/outbox.command.js';
 import { registerMetricsCommands } from './commands/metrics.command.js';
 import { registerPhantomsCommand } from './commands/phantoms.command.js';
 import { registerTrainerCommands } from './commands/trainer.command.js';
@@ -33,6 +34,7 @@ export function createProgram(): Command {
   registerTrainerCommands(program);
   registerGatewayCommand(program);
   registerSendCommand(program);
+  registerOutboxCommand(program);
   return program;
 }
 
