@@ -22,10 +22,25 @@ export {
   type RoutingConfig,
 } from './routing/routing.config.js';
 export { routeInstance, type RouteDecision, type RoutingFacts } from './routing/routing.rules.js';
-export { createAnalysisWorker, type AnalysisWorker } from './analysis/analysis.worker.js';
+export type { AnalysisWorker } from './analysis/analysis.worker.js';
 export { startWorker } from './analysis/start-worker.js';
 export { DEMO_PIPELINE_DIR, type AnalysisConfig, type WorkerConfig } from './analysis/analysis.config.js';
 export { ANALYZE_STUDY, ANALYZE_STUDY_DEAD } from './analysis/analysis.queues.js';
 export { aggregateEyes, INDETERMINATE } from './analysis/eye-aggregate.rule.js';
 export { createPgBossQueue, pgBossQueueManifest } from './queue/job-queue.pg-boss.js';
 export type { JobQueue, QueueJob } from './queue/job-queue.port.js';
+export { AuthGuard, Public, RequireRoles, principalOf, type Principal } from './auth/auth.guard.js';
+export { assertSecureBinding, resolveTokens, ROLES, type Role, type TokenEntry } from './auth/auth.config.js';
+export {
+  ResultsService,
+  stageRank,
+  studyStatusOf,
+  type EyeView,
+  type StudyResults,
+  type StudyStatus,
+} from './results/results.service.js';
+export { eyeOf } from './analysis/eye-aggregate.rule.js';
+export { registerAccessLog } from './ops/access-log.js';
+export { PUBLISH_RESULTS, type PublishResultsJob } from './analysis/analysis.queues.js';
+export { openStores } from './plugins.js';
+export { startAnalysis, type AnalysisRuntime } from './analysis/analysis.runtime.js';

@@ -1,6 +1,15 @@
 /**
- * apps/viewer — Secondary Capture overlays and the structured report written back to PACS through a durable outbox, and the clinicians' review web page.
- * Not implemented yet: it lands with issue 7. This file only makes the project a valid,
- * type-checked workspace member; it exports no features.
+ * apps/viewer — issue 7: the clinicians' review web app (src/server, src/review, web/) and the
+ * publisher of SC/SR results to PACS (src/publish).
  */
 export const APP_NAME = 'viewer';
+export { createReviewServer, type ReviewServer, type ReviewServerDeps } from './server/review.server.js';
+export type { Republisher } from './server/review.deps.js';
+export { startViewer, startViewerRole, type Viewer, type ViewerDeps } from './start-viewer.js';
+export { startPublisher, type Publisher } from './publish/publisher.js';
+export {
+  parseViewerConfig,
+  viewerConfigSchema,
+  type ViewerConfig,
+  type ViewerConfigInput,
+} from './config/viewer.config.js';

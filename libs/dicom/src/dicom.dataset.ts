@@ -30,6 +30,8 @@ export interface DatasetEncoding {
 /**
  * A read DICOM object: the dcmjs naturalized dataset (keyword -> value, without the top-level
  * PixelData value), its File Meta Information and the transfer syntax, plus the pixel data as views.
+ * Strings in `elements` are decoded Unicode; `elements.SpecificCharacterSet` is the file's own value
+ * (what the text was encoded in), which writeDicom encodes text in again.
  * `elements` holds PHI (patient name, IDs): never log it. `toJSON` and `util.inspect` are PHI-free
  * so an accidental `console.log(ds)` leaks nothing.
  */

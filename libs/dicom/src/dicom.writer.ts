@@ -2,7 +2,8 @@ import { deflateRawSync } from 'node:zlib';
 import { DicomErrorCode, dicomError, wrapForeign } from './dicom.errors.js';
 import { NATIVE_TRANSFER_SYNTAXES, TransferSyntax } from './uid.constants.js';
 import { dcmjs, type NaturalDataset } from './reader/dcmjs.adapter.js';
-import { buildPart10, findMetaStart, scanMeta } from './reader/part10.scanner.js';
+import { buildPart10, byteSyntaxOf, concatBytes, findMetaStart, scanMeta } from './reader/part10.scanner.js';
+import { charsetTerm, encodeDatasetText, UTF8_TERM } from './charset/charset.js';
 
 /** ROPline's Implementation Class UID (PS3.7 D.3.3.2), a 2.25 UUID-derived UID; never change it. */
 export const IMPLEMENTATION_CLASS_UID = '2.25.170219164617315623049624683011328449281';
@@ -20,6 +21,12 @@ type PixelInput = ArrayBuffer | ArrayBufferView | (ArrayBuffer | ArrayBufferView
  * from SOPClassUID/SOPInstanceUID. PixelData may be a typed array (native) or an array of per-frame
  * encoded buffers (encapsulated). Native 8-bit pixel data is written as OB, wider as OW; for big
  * endian, OW words are swapped here because dcmjs writes OW bytes as given.
+ *
+ * Text (SH, LO, ST, LT, UT, PN, UC, nested items included) is encoded in the dataset's Specific
+ * Character Set (0008,0005) when it is a single-byte term (e.g. 'ISO_IR 100' -> Latin-1 bytes).
+ * When a value does not fit that set (or the set is absent / ISO_IR 6 / not encodable here, such as
+ * ISO 2022 or GB18030, and the text is not pure ASCII), the object is written as UTF-8 with
+ * SpecificCharacterSet 'ISO_IR 192' instead, so the label always matches the bytes.
  */
 export function writeDicom(dataset: NaturalDataset, opts: WriteOptions = {}): Uint8Array {
   const ts = opts.transferSyntaxUid ?? TransferSyntax.ExplicitVRLittleEndian;
@@ -44,22 +51,44 @@ export function writeDicom(dataset: NaturalDataset, opts: WriteOptions = {}): Ui
       }
     }
     ds._vrMap = vrMap;
-    const meta = {
-      FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
-      MediaStorageSOPClassUID: ds.SOPClassUID,
-      MediaStorageSOPInstanceUID: ds.SOPInstanceUID,
-      TransferSyntaxUID: deflate ? TransferSyntax.ExplicitVRLittleEndian : ts,
-      ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
-      ImplementationVersionName: IMPLEMENTATION_VERSION_NAME,
-    };
-    const { DicomDict, DicomMetaDictionary } = dcmjs.data;
-    const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
-    dict.dict = DicomMetaDictionary.denaturalizeDataset(ds);
-    const bytes = new Uint8Array(dict.write({ fragmentMultiframe: false }));
+    const syntax = byteSyntaxOf(deflate ? TransferSyntax.ExplicitVRLittleEndian : ts);
+    let bytes = encodeText(writeWithDcmjs(ds, ts, deflate), syntax, charsetTerm(ds.SpecificCharacterSet));
+    if (bytes === null) {
+      // Some text does not fit the declared set: UTF-8, labelled as such.
+      bytes = writeWithDcmjs({ ...ds, SpecificCharacterSet: UTF8_TERM }, ts, deflate);
+    }
     return deflate ? deflated(bytes) : bytes;
   } catch (e) {
     throw wrapForeign(e, DicomErrorCode.WRITE_FAILED, `Writing DICOM with transfer syntax ${ts} failed`);
   }
+}
+
+function writeWithDcmjs(ds: NaturalDataset, ts: string, deflate: boolean): Uint8Array {
+  const meta = {
+    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
+    MediaStorageSOPClassUID: ds.SOPClassUID,
+    MediaStorageSOPInstanceUID: ds.SOPInstanceUID,
+    TransferSyntaxUID: deflate ? TransferSyntax.ExplicitVRLittleEndian : ts,
+    ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
+    ImplementationVersionName: IMPLEMENTATION_VERSION_NAME,
+  };
+  const { DicomDict, DicomMetaDictionary } = dcmjs.data;
+  const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
+  dict.dict = DicomMetaDictionary.denaturalizeDataset(ds);
+  return new Uint8Array(dict.write({ fragmentMultiframe: false }));
+}
+
+/** dcmjs wrote the text as UTF-8: re-encode the dataset's text in `term` (null: it does not fit). */
+function encodeText(
+  part10: Uint8Array,
+  syntax: ReturnType<typeof byteSyntaxOf>,
+  term: string,
+): Uint8Array | null {
+  const { datasetOffset } = scanMeta(part10, findMetaStart(part10) ?? 132);
+  const body = part10.subarray(datasetOffset);
+  const encoded = encodeDatasetText(body, syntax, term);
+  if (encoded === null) return null;
+  return encoded === body ? part10 : concatBytes([part10.subarray(0, datasetOffset), encoded]);
 }
 
 /** Re-encodes an explicit VR LE Part-10 stream as deflated explicit VR LE (PS3.5 A.5). */

@@ -9,3 +9,5 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const DEMO_MODEL_DIR = path.join(REPO_ROOT, 'models', 'demo');
 export const DEMO_PIPELINE = path.join(DEMO_MODEL_DIR, 'pipelines', 'hybrid');
+/** The demo pipeline's registry name (its pipeline.json `name`): retrained versions register under it. */
+export const DEMO_PIPELINE_NAME = 'rop-demo-hybrid';

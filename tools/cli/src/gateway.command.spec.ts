@@ -18,16 +18,29 @@ describe('rop gateway', () => {
       dataDir: 'var',
       dimse: { aeTitle: 'ROPLINE' },
     });
-    expect((defaults.analysis as { pipelineDir: string }).pipelineDir).toMatch(
-      /models\/demo\/pipelines\/hybrid$/,
-    );
-    const env = { ROPLINE_HTTP_PORT: '9100', ROPLINE_AE_TITLE: 'ENVAE', ROPLINE_DIMSE_PORT: '11200' };
+    // The registry's active demo-pipeline version, the demo directory while none is active.
+    expect(defaults.analysis).toEqual({
+      pipelines: {
+        default: {
+          registry: 'rop-demo-hybrid',
+          fallbackDir: expect.stringMatching(/models\/demo\/pipelines\/hybrid$/),
+        },
+      },
+    });
+    expect(defaults.viewer).toEqual({ host: '127.0.0.1', port: 8081 });
+    const env = {
+      ROPLINE_HTTP_PORT: '9100',
+      ROPLINE_AE_TITLE: 'ENVAE',
+      ROPLINE_DIMSE_PORT: '11200',
+      ROPLINE_VIEWER_PORT: '9300',
+    };
     const layered = await resolveGatewayConfig({ role: 'api', config: file, port: 9200 }, env);
     expect(layered).toMatchObject({
       port: 9200,
       dataDir: 'from-file',
       dimse: { aeTitle: 'ENVAE', port: 11200 },
       worker: { enabled: false },
+      viewer: { port: 9300 },
     });
     await expect(resolveGatewayConfig({ role: 'all' }, { ROPLINE_HTTP_PORT: 'eighty' })).rejects.toThrow(
       /ROPLINE_HTTP_PORT=eighty: expected a port number/,
@@ -57,6 +70,16 @@ describe('rop gateway', () => {
 
     r = rop(['gateway', '--role', 'everything']);
     expect(r.code).toBe(2);
+
+    const badViewer = path.join(dir, 'bad-viewer.json');
+    writeFileSync(
+      badViewer,
+      JSON.stringify({ viewer: { destinations: [{ name: 'pacs', kind: 'stow', url: 'nope' }] } }),
+    );
+    r = rop(['gateway', '--config', badViewer]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^rop: CONFIG\.INVALID: config file .*viewer\.destinations\.0\.url/);
   });
 
   it('starts (role api, then role worker), prints its listeners, and stops on SIGTERM with exit 0 and no postgres left', async () => {
@@ -91,12 +114,36 @@ describe('rop gateway', () => {
     expect(postgresProcessesFor(dataDir)).toEqual([]);
   });
 
-  it('role all runs the worker with the demo pipeline; SIGINT stops it with exit 0', async () => {
+  it('role all runs the worker with the demo pipeline and the viewer; SIGINT stops it with exit 0', async () => {
     const dataDir = path.join(dir, 'var-all');
-    const gw = await startGateway(['--port', '0', '--data-dir', dataDir]);
+    const gw = await startGateway(
+      ['--port', '0', '--viewer-port', '0', '--data-dir', dataDir],
+      {},
+      /role all/,
+    );
     expect(gw.stdout()).toMatch(/DIMSE ROPLINE@127\.0\.0\.1:\d+, worker: on \(pipeline rop-demo-hybrid /);
+    const review = /review page (http:\/\/\S+),/.exec(gw.stdout())?.[1];
+    expect(gw.stdout()).toMatch(/review page http:\/\/127\.0\.0\.1:\d+, no PACS destinations configured/);
+    const worklist = await fetch(`${review}/api/review/worklist`);
+    expect(worklist.status).toBe(200);
     gw.child.kill('SIGINT');
     expect(await gw.exited).toBe(0);
+    expect(postgresProcessesFor(dataDir)).toEqual([]);
+  });
+
+  it('role viewer alone: the review page and the publisher on the same data dir; SIGTERM exits 0', async () => {
+    const dataDir = path.join(dir, 'var-viewer');
+    const v = await startGateway(
+      ['--role', 'viewer', '--viewer-port', '0', '--data-dir', dataDir],
+      {},
+      /role viewer/,
+    );
+    expect(v.stdout()).toMatch(
+      /^rop gateway: role viewer, review page http:\/\/127\.0\.0\.1:\d+, no PACS destinations/m,
+    );
+    expect(v.stdout()).not.toMatch(/DICOMweb/);
+    v.child.kill('SIGTERM');
+    expect(await v.exited).toBe(0);
     expect(postgresProcessesFor(dataDir)).toEqual([]);
   });
 });

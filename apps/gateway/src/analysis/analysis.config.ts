@@ -11,7 +11,13 @@ export const DEMO_PIPELINE_DIR = path.resolve(
 /** A pipeline directory (pipeline.json + model artifacts), or the active version of a registered pipeline. */
 const pipelineSourceSchema = z.union([
   z.object({ dir: z.string().min(1) }).strict(),
-  z.object({ registry: z.string().min(1).max(128) }).strict(),
+  z
+    .object({
+      registry: z.string().min(1).max(128),
+      /** Used while the registry has no active version of `registry` (e.g. the demo model). */
+      fallbackDir: z.string().min(1).optional(),
+    })
+    .strict(),
 ]);
 
 export const analysisConfigSchema = z
@@ -53,7 +59,11 @@ export type AnalysisConfig = z.output<typeof analysisConfigSchema>;
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 export type PipelineSource = z.output<typeof pipelineSourceSchema>;
 
-/** The pipelines with `default` filled in (pipelineDir, else the demo pipeline). */
+/** The pipelines with `default` filled in: pipelineDir if given, else pipelines.default, else the demo pipeline. */
 export function pipelineSources(config: AnalysisConfig): Record<string, PipelineSource> {
-  return { default: { dir: config.pipelineDir ?? DEMO_PIPELINE_DIR }, ...config.pipelines };
+  return {
+    default: { dir: DEMO_PIPELINE_DIR },
+    ...config.pipelines,
+    ...(config.pipelineDir ? { default: { dir: config.pipelineDir } } : {}),
+  };
 }

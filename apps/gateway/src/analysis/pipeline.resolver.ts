@@ -39,6 +39,7 @@ export class PipelineResolver {
       const m = await this.db.prisma.registeredModel.findFirst({
         where: { kind: 'pipeline', name: source.registry, status: 'active' },
       });
+      if (!m && source.fallbackDir) return this.resolveDir(key, source.fallbackDir);
       if (!m) {
         throw new RopError(
           'ANALYSIS.PIPELINE_UNAVAILABLE',
@@ -50,7 +51,11 @@ export class PipelineResolver {
       }
       return { key, dir: m.location, name: m.name, version: m.version };
     }
-    const dir = path.resolve(source.dir);
+    return this.resolveDir(key, source.dir);
+  }
+
+  private async resolveDir(key: string, sourceDir: string): Promise<ResolvedPipeline> {
+    const dir = path.resolve(sourceDir);
     const text = await readFile(path.join(dir, PIPELINE_MANIFEST_FILE), 'utf8').catch((e: unknown) => {
       throw new RopError(
         'ANALYSIS.PIPELINE_UNAVAILABLE',

@@ -19,9 +19,16 @@ interface Logger {
   getLogger(name: string): Logger;
 }
 
+interface DcmjsReadStream {
+  decoder: unknown;
+  setDecoder(decoder: unknown): void;
+  more(length: number): DcmjsReadStream;
+}
+
 interface DcmjsApi {
   log: Logger;
   data: {
+    ReadBufferStream: { prototype: DcmjsReadStream };
     DicomMessage: { readFile(buffer: ArrayBuffer, options?: Record<string, unknown>): DcmjsDicomDict };
     DicomDict: new (meta: DenaturalDataset) => DcmjsDicomDict;
     DicomMetaDictionary: {
@@ -39,6 +46,25 @@ export const dcmjs = dcmjsModule as DcmjsApi;
 // PHI (patient name, IDs). This lib reports problems as RopErrors instead, so silence it.
 dcmjs.log.setLevel('silent');
 dcmjs.log.getLogger('validation.dcmjs').setLevel('silent');
+
+/**
+ * dcmjs reads each sequence item through `stream.more()`, a fresh stream whose text decoder is its
+ * default (windows-1252) instead of the character set in force, so non-ASCII text in nested items
+ * was garbled (e.g. UTF-8 names in an ISO_IR 192 file). Items inherit the enclosing dataset's
+ * Specific Character Set (PS3.5 7.5.3), so the sub-stream gets the parent's decoder; an item that
+ * declares its own (0008,0005) still switches it (dcmjs does that per dataset it reads).
+ */
+const PATCHED = Symbol.for('ropline.dcmjs.inheritDecoder');
+const readStream = dcmjs.data.ReadBufferStream.prototype as DcmjsReadStream & { [PATCHED]?: true };
+if (!readStream[PATCHED] && typeof readStream.more === 'function') {
+  const more = readStream.more;
+  readStream.more = function (this: DcmjsReadStream, length: number) {
+    const sub = more.call(this, length);
+    if (this.decoder && typeof sub.setDecoder === 'function') sub.setDecoder(this.decoder);
+    return sub;
+  };
+  readStream[PATCHED] = true;
+}
 
 /** VR from the standard dictionary for implicit-VR parsing ('US or SS' style entries -> first). */
 export function dictionaryVr(group: number, element: number): string | undefined {

@@ -3,6 +3,7 @@ import { RopError } from '@ropline/core';
 import { DicomDataset, type PixelDataRef } from '../dicom.dataset.js';
 import { DicomErrorCode, dicomError, wrapForeign } from '../dicom.errors.js';
 import { TransferSyntax } from '../uid.constants.js';
+import { parseCharsetValue } from '../charset/charset.js';
 import { dcmjs } from './dcmjs.adapter.js';
 import { DatasetScanner, type DatasetScan } from './element.scanner.js';
 import { buildPart10, byteSyntaxOf, findMetaStart, guessBareSyntax, scanMeta } from './part10.scanner.js';
@@ -23,6 +24,9 @@ const BARE_MIN_ELEMENTS = 3;
  * Reads a DICOM Part-10 file or a bare dataset (no preamble/meta: implicit VR LE assumed, explicit VR
  * LE when the first element carries a VR). Supports implicit/explicit VR little endian, explicit VR
  * big endian, deflated explicit VR LE and every encapsulated syntax (pixel data left encoded).
+ * Text values are decoded to JS strings (nested items in the inherited character set), while
+ * `elements.SpecificCharacterSet` keeps the top-level (0008,0005) exactly as the file declares it
+ * (string, array when multi-valued, absent when the file has none or it is empty).
  * Every failure is a RopError with a DICOM.* code; nothing else escapes.
  */
 export function readDicom(bytes: Uint8Array, opts: ReadOptions = {}): DicomDataset {
@@ -79,6 +83,10 @@ function read(input: Uint8Array, maxBytes: number): DicomDataset {
   const naturalize = dcmjs.data.DicomMetaDictionary.naturalizeDataset;
   const metaNatural = { ...naturalize(dict.meta), TransferSyntaxUID: transferSyntaxUid };
   const elements = naturalize(dict.dict);
+  // dcmjs reports every decoded dataset as 'ISO_IR 192'; keep the value the file really declares.
+  const charset = scan.specificCharacterSet ? parseCharsetValue(scan.specificCharacterSet) : undefined;
+  if (charset === undefined) delete elements.SpecificCharacterSet;
+  else elements.SpecificCharacterSet = charset;
   const pixelData = pd ? pixelDataRef(body, scan, syntax.littleEndian) : null;
   const ds = new DicomDataset(elements, metaNatural, transferSyntaxUid, pixelData, {
     part10,

@@ -47,6 +47,8 @@ export interface DatasetScan {
   outOfOrder: boolean;
   /** End of the last element (trailing zero padding excluded). */
   end: number;
+  /** Value bytes of the top-level Specific Character Set (0008,0005), as stored; null when absent. */
+  specificCharacterSet: Uint8Array | null;
 }
 
 const UNDEFINED_LENGTH = 0xffffffff;
@@ -55,6 +57,7 @@ const ITEM = 0xfffee000;
 const ITEM_DELIMITER = 0xfffee00d;
 const SEQUENCE_DELIMITER = 0xfffee0dd;
 const PIXEL_DATA = 0x7fe00010;
+const SPECIFIC_CHARACTER_SET = 0x00080005;
 
 /** VRs with a 2-byte reserved field and a 4-byte length in explicit VR (PS3.5 7.1.2). */
 export const LONG_VRS = new Set([
@@ -84,6 +87,7 @@ export class DatasetScanner {
   /** Top-level elements read successfully so far; readable after a throw (bare-dataset heuristic). */
   topLevelCount = 0;
   private outOfOrder = false;
+  private specificCharacterSet: Uint8Array | null = null;
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -94,7 +98,13 @@ export class DatasetScanner {
 
   scan(): DatasetScan {
     const end = this.walk(0, this.bytes.length, 0, true, false);
-    return { pixelData: this.pixelData, topLevelCount: this.topLevelCount, outOfOrder: this.outOfOrder, end };
+    return {
+      pixelData: this.pixelData,
+      topLevelCount: this.topLevelCount,
+      outOfOrder: this.outOfOrder,
+      end,
+      specificCharacterSet: this.specificCharacterSet,
+    };
   }
 
   private u16(pos: number): number {
@@ -136,6 +146,9 @@ export class DatasetScanner {
       } else {
         this.fits(elementStart, valueStart, length, end);
         if (vr === 'SQ') this.sequence(valueStart, valueStart + length, depth + 1, true);
+        if (top && tag === SPECIFIC_CHARACTER_SET) {
+          this.specificCharacterSet = this.bytes.subarray(valueStart, valueStart + length);
+        }
         if (top && tag === PIXEL_DATA) {
           const elementEnd = valueStart + length;
           this.pixelData = {

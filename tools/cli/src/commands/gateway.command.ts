@@ -1,14 +1,13 @@
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { RopError, type PluginContext } from '@ropline/core';
 import type { Gateway } from '@ropline/gateway';
 import { cliContext } from '../cli-context.js';
-import { DEMO_PIPELINE } from '../demo-model.js';
+import { DEMO_PIPELINE, DEMO_PIPELINE_NAME } from '../demo-model.js';
 import { runCommand } from '../run-command.js';
 import { parseNonNegativeInt } from './options.js';
 
-export const GATEWAY_ROLES = ['all', 'api', 'worker'] as const;
+export const GATEWAY_ROLES = ['all', 'api', 'worker', 'viewer'] as const;
 export type GatewayRole = (typeof GATEWAY_ROLES)[number];
 
 interface GatewayOptions {
@@ -20,6 +19,9 @@ interface GatewayOptions {
   aeTitle?: string;
   dataDir?: string;
   databaseUrl?: string;
+  viewerPort?: number;
+  /** --no-viewer: role all without the viewer. */
+  viewer?: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -46,7 +48,10 @@ export function defaultGatewayConfig(): Json {
     dataDir: 'var',
     // dimse.port unset: 11112, or a free port when the HTTP port is 0 (resolveDimseConfig).
     dimse: { aeTitle: 'ROPLINE' },
-    analysis: { pipelineDir: DEMO_PIPELINE },
+    // The registry's active 'rop-demo-hybrid' version (promote/roll back: picked up by the next job),
+    // the demo model's directory while none is active.
+    analysis: { pipelines: { default: { registry: DEMO_PIPELINE_NAME, fallbackDir: DEMO_PIPELINE } } },
+    viewer: { host: '127.0.0.1', port: 8081 },
   };
 }
 
@@ -67,6 +72,7 @@ export function envGatewayConfig(env: NodeJS.ProcessEnv = process.env): Json {
     aeTitle: env.ROPLINE_AE_TITLE || undefined,
   };
   return {
+    viewer: { port: envPort(env, 'ROPLINE_VIEWER_PORT') },
     port: envPort(env, 'ROPLINE_HTTP_PORT'),
     dataDir: env.ROPLINE_DATA_DIR || undefined,
     databaseUrl: env.DATABASE_URL || undefined,
@@ -81,16 +87,27 @@ function flagsConfig(o: GatewayOptions): Json {
     dataDir: o.dataDir,
     databaseUrl: o.databaseUrl,
     dimse: { port: o.dimsePort, aeTitle: o.aeTitle },
+    viewer: { port: o.viewerPort },
   };
 }
 
 /** The gateway (NestJS, pg-boss, ...) loads only for `rop gateway`, not for every rop command. */
 const loadGateway = () => import('@ropline/gateway');
+const loadViewer = () => import('@ropline/viewer');
 
 /** One line per problem: the key, what is wrong, and what to do about it. */
 async function describeIssues(source: string, input: unknown): Promise<string | null> {
   const { gatewayConfigSchema } = await loadGateway();
-  const parsed = gatewayConfigSchema.safeParse(input);
+  const { viewer, ...gateway } = isObject(input) ? input : {};
+  if (viewer !== undefined) {
+    const { parseViewerConfig } = await loadViewer();
+    try {
+      parseViewerConfig(viewer);
+    } catch (e) {
+      return `${source}: ${(e as Error).message}`;
+    }
+  }
+  const parsed = gatewayConfigSchema.safeParse(gateway);
   if (parsed.success) return null;
   const parts = parsed.error.issues.map((i) => {
     const at = i.path.join('.');
@@ -141,14 +158,20 @@ export async function resolveGatewayConfig(
   return merged;
 }
 
-async function pipelineLabel(config: Json): Promise<string> {
-  const analysis = isObject(config.analysis) ? config.analysis : {};
-  const dir = typeof analysis.pipelineDir === 'string' ? analysis.pipelineDir : DEMO_PIPELINE;
+function destinationsLabel(c: { destinations: { name: string; kind: string }[] }): string {
+  return c.destinations.length
+    ? `publishing to ${c.destinations.map((d) => `${d.name} (${d.kind})`).join(', ')}`
+    : 'no PACS destinations configured (results are kept, not sent)';
+}
+
+async function pipelineLabel(resolver: {
+  resolve(key: string): Promise<{ name: string; version: string; dir: string }>;
+}) {
   try {
-    const p = JSON.parse(await readFile(path.join(dir, 'pipeline.json'), 'utf8')) as Json;
-    return `pipeline ${String(p.name)} ${String(p.version)}`;
-  } catch {
-    return `pipeline ${dir}`;
+    const p = await resolver.resolve('default');
+    return `pipeline ${p.name} ${p.version}`;
+  } catch (e) {
+    return `pipeline unavailable: ${(e as Error).message}`;
   }
 }
 
@@ -168,27 +191,58 @@ function untilSignal(): Promise<NodeJS.Signals> {
 }
 
 async function runGateway(o: GatewayOptions, ctx: PluginContext): Promise<void> {
-  const config = await resolveGatewayConfig(o);
+  const { viewer: viewerInput, ...config } = await resolveGatewayConfig(o);
   const out = (line: string) => process.stdout.write(`rop gateway: ${line}\n`);
-  let close: () => Promise<void>;
-  if (o.role === 'worker') {
-    const { startWorker } = await loadGateway();
-    const worker = await startWorker(config, ctx);
-    close = () => worker.close();
-    out(`role worker, worker: on (${await pipelineLabel(config)}), data dir ${String(config.dataDir)}`);
-  } else {
-    const { createGateway } = await loadGateway();
-    const gw: Gateway = await createGateway(config, ctx);
-    close = () => gw.close();
-    const dimse = gw.dimse
-      ? `DIMSE ${gw.dimse.aeTitle}@${gw.config.dimse.host}:${gw.dimse.port}`
-      : 'DIMSE: off';
-    const worker = gw.analysis.worker ? `worker: on (${await pipelineLabel(config)})` : 'worker: off';
-    out(`DICOMweb ${gw.url}/dicomweb, ${dimse}, ${worker}`);
-    out(
-      `role ${o.role}, data dir ${gw.config.dataDir}, database ${gw.config.databaseUrl ? 'DATABASE_URL' : 'embedded Postgres'}`,
-    );
+  const closers: (() => Promise<void>)[] = [];
+  try {
+    if (o.role === 'worker') {
+      const { startWorker } = await loadGateway();
+      const worker = await startWorker(config, ctx);
+      closers.push(() => worker.close());
+      out(
+        `role worker, worker: on (${await pipelineLabel(worker.resolver)}), data dir ${String(config.dataDir)}`,
+      );
+    } else if (o.role === 'viewer') {
+      const { parseViewerConfig, startViewerRole } = await loadViewer();
+      const viewer = await startViewerRole(config, parseViewerConfig(viewerInput), ctx);
+      closers.push(() => viewer.close());
+      out(`role viewer, review page ${viewer.url}, ${destinationsLabel(parseViewerConfig(viewerInput))}`);
+    } else {
+      const { createGateway, resolveTokens } = await loadGateway();
+      const gw: Gateway = await createGateway(config, ctx);
+      closers.push(() => gw.close());
+      const dimse = gw.dimse
+        ? `DIMSE ${gw.dimse.aeTitle}@${gw.config.dimse.host}:${gw.dimse.port}`
+        : 'DIMSE: off';
+      const worker = gw.analysis.worker
+        ? `worker: on (${await pipelineLabel(gw.analysis.resolver)})`
+        : 'worker: off';
+      out(`DICOMweb ${gw.url}/dicomweb, ${dimse}, ${worker}`);
+      if (o.role === 'all' && o.viewer !== false) {
+        const { parseViewerConfig, startViewer } = await loadViewer();
+        const viewerConfig = parseViewerConfig(viewerInput);
+        const viewer = await startViewer({
+          config: viewerConfig,
+          db: gw.db,
+          blobs: gw.blobs,
+          queue: gw.analysis.queue,
+          tokens: resolveTokens(gw.config.auth),
+          ctx,
+        });
+        closers.unshift(() => viewer.close());
+        out(`review page ${viewer.url}, ${destinationsLabel(viewerConfig)}`);
+      }
+      out(
+        `role ${o.role}, data dir ${gw.config.dataDir}, database ${gw.config.databaseUrl ? 'DATABASE_URL' : 'embedded Postgres'}`,
+      );
+    }
+  } catch (e) {
+    for (const c of closers) await c().catch(() => undefined);
+    throw e;
   }
+  const close = async () => {
+    for (const c of closers) await c();
+  };
   const signal = await untilSignal();
   out(`${signal}: stopping`);
   // Never hang on shutdown: a stuck close ends the process after 30 s (the timer does not keep it alive).
@@ -212,7 +266,7 @@ export function registerGatewayCommand(program: Command): void {
     .addOption(
       new Option(
         '--role <role>',
-        'all: everything; api: HTTP + DIMSE ingest; worker: only the analysis worker',
+        'all: everything; api: HTTP + DIMSE ingest; worker: only the analysis worker; viewer: only the review page and the publisher (SC/SR to PACS)',
       )
         .choices(GATEWAY_ROLES)
         .default('all'),
@@ -227,5 +281,11 @@ export function registerGatewayCommand(program: Command): void {
       '--database-url <url>',
       'Postgres URL (env DATABASE_URL); default: embedded Postgres under the data dir',
     )
+    .option(
+      '--viewer-port <port>',
+      'review page port (env ROPLINE_VIEWER_PORT; default 8081; 0 = a free port)',
+      parseNonNegativeInt,
+    )
+    .option('--no-viewer', 'role all without the viewer (review page and publisher)')
     .action((opts: GatewayOptions) => runCommand(() => runGateway(opts, cliContext())));
 }
