@@ -1,10 +1,8 @@
-import { mkdtemp, chmod, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { Image8 } from '@ropline/core';
 import { writeDicom } from '@ropline/dicom';
 import { createImageDataset } from '@ropline/dicom/testing';
 import { makeFundusLike } from '@ropline/testing';
+import { makeTempDir, multipartBody, waitFor as gatewayWaitFor } from '@ropline/gateway/testing';
 
 /** Ophthalmic Photography 8 Bit Image Storage. */
 export const OP_8BIT = '1.2.840.10008.5.1.4.1.1.77.1.5.1';
@@ -51,15 +49,6 @@ export function makeOpInstance(
 /** STOW-RS of Part-10 instances to `${base}/dicomweb/studies`; returns the HTTP status. */
 export async function stow(base: string, instances: Uint8Array[], token?: string): Promise<number> {
   const boundary = `rop-${Date.now()}`;
-  const chunks: Buffer[] = [];
-  for (const p of instances) {
-    chunks.push(
-      Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`),
-      Buffer.from(p),
-      Buffer.from('\r\n'),
-    );
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
   const res = await fetch(`${base}/dicomweb/studies`, {
     method: 'POST',
     headers: {
@@ -67,26 +56,14 @@ export async function stow(base: string, instances: Uint8Array[], token?: string
       accept: 'application/dicom+json',
       ...(token ? { authorization: `Bearer ${token}` } : {}),
     },
-    body: Buffer.concat(chunks),
+    body: multipartBody(boundary, instances),
   });
   await res.arrayBuffer();
   return res.status;
 }
 
-/** Polls `probe` until it returns a value other than undefined (the caller's test timeout bounds it). */
-export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, ms = 90_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** The gateway's poller with the arguments in this suite's order (what, then the limit). */
+export const waitFor = <T>(probe: () => Promise<T | undefined>, what: string, ms = 90_000): Promise<T> =>
+  gatewayWaitFor(probe, ms, what);
 
-/** A temp dir the embedded Postgres (user `postgres` when tests run as root) can traverse. */
-export async function makeTempDir(prefix: string): Promise<{ dir: string; remove(): Promise<void> }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), `ropline-${prefix}-`));
-  await chmod(dir, 0o755);
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
-}
+export { makeTempDir };

@@ -3,7 +3,7 @@ import { writeDicom } from '../dicom.writer.js';
 import { readDicom } from '../reader/dicom.reader.js';
 import { captionGeometry } from './caption.render.js';
 import { EDGE_RGB, FILL_ALPHA, LINE_RGB } from './overlay.render.js';
-import { dciodvfyFindings, runOn } from './results.oracles.js';
+import { dciodvfyFindings, runOn } from '../testing/dicom-validators.js';
 import {
   blockMask,
   COLUMNS,

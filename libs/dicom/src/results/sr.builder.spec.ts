@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readDicom } from '../reader/dicom.reader.js';
-import { dciodvfyFindings, runOn } from './results.oracles.js';
+import { dciodvfyFindings, runOn } from '../testing/dicom-validators.js';
 import { CREATED_AT, MODEL, OP_SOP_CLASS, sourceHeader, srInput } from './results.fixtures.js';
 import { buildStagingSr, COMPREHENSIVE_SR_SOP_CLASS } from './sr.builder.js';
 import { STAGE_CODES } from './sr.codes.js';

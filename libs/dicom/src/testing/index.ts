@@ -13,3 +13,4 @@ export {
   type OracleImage,
 } from './external.tools.js';
 export { gradientRgb, gradientGray, meanAbsDiff, maxAbsDiff } from './pixels.util.js';
+export { runOn, dciodvfyFindings, type ToolRun } from './dicom-validators.js';

@@ -1,8 +1,8 @@
-// Test helpers: run the external validators on built bytes (spec-only; not exported from the lib).
+// Test helpers: run the external validators (dciodvfy, dcmdump, dsrdump) on bytes; '@ropline/dicom/testing'.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { hasTool, withTempDir } from '../testing/external.tools.js';
+import { hasTool, withTempDir } from './external.tools.js';
 
 export interface ToolRun {
   status: number | null;
