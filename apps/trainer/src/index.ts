@@ -14,3 +14,4 @@ export * from './paper-reference.js';
 export * from './errors.js';
 export * from './evaluate-model.js';
 export * from './files.util.js';
+export * from './snapshot/index.js';

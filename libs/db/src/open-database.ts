@@ -13,6 +13,11 @@ export interface Database {
   /** `embedded` when this process uses the embedded server under the data dir. */
   mode: 'external' | 'embedded';
   migrations: MigrationReport;
+  /**
+   * A small `pg` pool for hot paths that want one parameterized statement per round trip without
+   * ORM query compilation (the gateway's ingest). Created on first use; ended by `close()`.
+   */
+  sql(): pg.Pool;
   /** Disconnects Prisma and stops an embedded server this process started. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -71,13 +76,28 @@ export async function openDatabase(
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
   ctx.log('debug', 'database open', { target: describeUrl(url), mode: embedded ? 'embedded' : 'external' });
   let closing: Promise<void> | null = null;
+  let pool: pg.Pool | null = null;
   return {
     prisma,
     url,
     mode: embedded ? 'embedded' : 'external',
     migrations,
+    sql() {
+      if (!pool) {
+        pool = new pg.Pool({
+          connectionString: url,
+          max: 10,
+          idleTimeoutMillis: 10_000,
+          allowExitOnIdle: true,
+        });
+        // An idle connection the server dropped (e.g. Postgres stopping): the pool discards it.
+        pool.on('error', () => undefined);
+      }
+      return pool;
+    },
     close() {
       closing ??= (async () => {
+        await pool?.end().catch(() => undefined);
         await prisma.$disconnect().catch(() => undefined);
         await embedded?.stop();
       })();

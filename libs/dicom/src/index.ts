@@ -40,3 +40,4 @@ export {
 } from './uid.constants.js';
 export * from './sinks/index.js';
 export * from './results/index.js';
+export * from './deid/index.js';

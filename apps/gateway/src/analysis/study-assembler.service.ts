@@ -1,12 +1,24 @@
 import type { PluginContext } from '@ropline/core';
 import type { Database } from '@ropline/db';
-import type { IngestSource, StoreOutcome } from '../ingest/ingest.service.js';
+import type { IngestSource, OnStored, RoutingRow, StoreOutcome } from '../ingest/ingest.service.js';
 import type { InstanceFacts } from '../ingest/instance.validator.js';
 import type { JobQueue } from '../queue/job-queue.port.js';
 import type { RoutingConfig } from '../routing/routing.config.js';
 import { routeInstance, type RouteDecision, type RoutingFacts } from '../routing/routing.rules.js';
 import { scheduleAnalysis, type AnalyzeStudyJob } from './analysis.queues.js';
 import type { PipelineResolver } from './pipeline.resolver.js';
+
+/**
+ * Routing decision for the instance with SOP Instance UID $1 (insert, or update the earlier one;
+ * with $7 true an existing decision is kept and no row comes back).
+ */
+const RECORD_DECISION = `
+INSERT INTO routing_decisions (instance_id, action, rule, pipeline, destination, decided_at)
+SELECT i.id, $2::"RouteAction", $3, $4, $5, $6::timestamptz FROM instances i WHERE i.sop_instance_uid = $1
+ON CONFLICT (instance_id) DO UPDATE SET action = EXCLUDED.action, rule = EXCLUDED.rule,
+  pipeline = EXCLUDED.pipeline, destination = EXCLUDED.destination, decided_at = EXCLUDED.decided_at
+  WHERE NOT $7::boolean
+RETURNING instance_id`;
 
 export function routingFactsOf(facts: InstanceFacts, from: IngestSource): RoutingFacts {
   const i = facts.info;
@@ -39,34 +51,54 @@ export interface StudyAssemblerDeps {
 export class StudyAssembler {
   constructor(private readonly deps: StudyAssemblerDeps) {}
 
-  /** IngestService's onStored hook. */
-  readonly onStored = async (
-    instance: { facts: InstanceFacts; from: IngestSource },
-    outcome: StoreOutcome,
-  ): Promise<void> => {
-    const { facts, from } = instance;
-    const { prisma } = this.deps.db;
-    const row = await prisma.instance.findUnique({
-      where: { sopInstanceUid: facts.sopInstanceUid },
-      select: { id: true, routing: true },
-    });
-    if (!row) return;
-    // Same bytes again: already routed (unless a crash came between store and routing).
-    if (outcome === 'already-stored' && row.routing) return;
-    const decision = routeInstance(this.deps.routing, routingFactsOf(facts, from));
-    await this.record(row.id, decision);
+  /**
+   * IngestService's onStored hook. Its `route` lets IngestService write a new instance's decision
+   * in the instance's own statement; re-sends and replacements are routed here.
+   */
+  readonly onStored: OnStored = Object.assign(
+    async (
+      instance: { facts: InstanceFacts; from: IngestSource; routed?: RoutingRow },
+      outcome: StoreOutcome,
+    ): Promise<void> => {
+      const { facts, from } = instance;
+      const decision: RouteDecision | RoutingRow =
+        instance.routed ?? routeInstance(this.deps.routing, routingFactsOf(facts, from));
+      // Not yet recorded: one statement, no row when the instance is unknown or (same bytes again)
+      // already routed, unless a crash came between store and routing.
+      if (
+        !instance.routed &&
+        !(await this.record(facts.sopInstanceUid, decision, outcome === 'already-stored'))
+      ) {
+        return;
+      }
+      await this.routed(facts, decision);
+    },
+    { route: (facts: InstanceFacts, from: IngestSource): RoutingRow => this.decide(facts, from) },
+  );
+
+  private decide(facts: InstanceFacts, from: IngestSource): RoutingRow {
+    const d = routeInstance(this.deps.routing, routingFactsOf(facts, from));
+    return {
+      action: d.action,
+      rule: d.rule,
+      pipeline: d.pipeline ?? null,
+      destination: d.destination ?? null,
+    };
+  }
+
+  private async routed(facts: InstanceFacts, d: RouteDecision | RoutingRow): Promise<void> {
     this.deps.ctx.log('info', 'instance routed', {
       sopInstanceUid: facts.sopInstanceUid,
-      action: decision.action,
-      rule: decision.rule,
+      action: d.action,
+      rule: d.rule,
     });
-    if (decision.action === 'analyze') {
+    if (d.action === 'analyze') {
       await this.trigger({
         studyInstanceUid: facts.studyInstanceUid,
-        pipeline: decision.pipeline ?? 'default',
+        pipeline: d.pipeline ?? 'default',
       });
     }
-  };
+  }
 
   /** Schedules analysis after the quiet period; null when a job for this key is already queued. */
   async trigger(job: AnalyzeStudyJob, delayMs = this.deps.quietPeriodMs): Promise<string | null> {
@@ -78,18 +110,23 @@ export class StudyAssembler {
     return id;
   }
 
-  private async record(instanceId: string, d: RouteDecision): Promise<void> {
-    const data = {
-      action: d.action,
-      rule: d.rule.slice(0, 80),
-      pipeline: d.pipeline ?? null,
-      destination: d.destination ?? null,
-      decidedAt: new Date(),
-    };
-    await this.deps.db.prisma.routingDecision.upsert({
-      where: { instanceId },
-      create: { instanceId, ...data },
-      update: data,
-    });
+  /** Upserts the instance's routing_decisions row; false when nothing was written. */
+  private async record(
+    sopInstanceUid: string,
+    d: RouteDecision | RoutingRow,
+    keepExisting: boolean,
+  ): Promise<boolean> {
+    const { rows } = await this.deps.db
+      .sql()
+      .query(RECORD_DECISION, [
+        sopInstanceUid,
+        d.action,
+        d.rule.slice(0, 80),
+        d.pipeline ?? null,
+        d.destination ?? null,
+        new Date().toISOString(),
+        keepExisting,
+      ]);
+    return rows.length > 0;
   }
 }

@@ -1,9 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { constants, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { RopError, type PluginManifest } from '@ropline/core';
 import type { BlobRef, BlobStore, StagedBlob } from './blob-store.port.js';
+import { fsyncPool } from './fsync-pool.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -22,12 +23,15 @@ function checkKey(sha256: string): string {
   return sha256;
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  const h = await fs.open(dir, constants.O_RDONLY);
-  try {
-    await h.sync();
-  } finally {
-    await h.close();
+/** Staged bytes kept in memory before spilling to the temp file (per staged blob). */
+export const SPILL_BYTES = 2 * 1024 * 1024;
+const INITIAL_BUFFER_BYTES = 64 * 1024;
+
+async function writeAll(h: fs.FileHandle, bytes: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < bytes.byteLength) {
+    const { bytesWritten } = await h.write(bytes, off, bytes.byteLength - off);
+    off += bytesWritten;
   }
 }
 
@@ -38,6 +42,7 @@ async function fsyncDir(dir: string): Promise<void> {
  */
 export class LocalBlobStore implements BlobStore {
   private readonly tmpDir: string;
+  private statfsInFlight: Promise<number> | null = null;
 
   constructor(readonly root: string) {
     this.tmpDir = path.join(root, 'tmp');
@@ -88,30 +93,59 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  async freeBytes(): Promise<number> {
-    const s = await fs.statfs(this.root);
-    return s.bavail * s.bsize;
+  /**
+   * Free bytes on the store's filesystem. Concurrent callers share the statfs(2) in flight, so a
+   * burst of requests costs one syscall; no value is older than that one call.
+   */
+  freeBytes(): Promise<number> {
+    this.statfsInFlight ??= fs.statfs(this.root).then(
+      (s) => {
+        this.statfsInFlight = null;
+        return s.bavail * s.bsize;
+      },
+      (e: unknown) => {
+        this.statfsInFlight = null;
+        throw e;
+      },
+    );
+    return this.statfsInFlight;
   }
 
   async stage(): Promise<StagedBlob> {
-    await fs.mkdir(this.tmpDir, { recursive: true });
     const tmp = path.join(this.tmpDir, `${randomUUID()}.part`);
-    const handle = await fs.open(tmp, 'wx', 0o640);
     const hash = createHash('sha256');
+    // Bytes stay in memory (copied: callers may reuse their buffers) up to SPILL_BYTES, so a typical
+    // instance costs one write and no re-read; past that they go to the temp file as they come.
+    let mem: Buffer | null = Buffer.allocUnsafe(INITIAL_BUFFER_BYTES);
+    let handle: fs.FileHandle | null = null;
     let size = 0;
     let ref: BlobRef | null = null;
-    let open = true;
+    let open = false;
     let done = false;
+    const openFile = async () => {
+      handle = await this.openTemp(tmp);
+      open = true;
+      return handle;
+    };
     const closeHandle = async () => {
       if (!open) return;
       open = false;
-      await handle.close();
+      await handle!.close();
+    };
+    // The flush (last bytes, fsync, close) starts at finish() and runs while the caller validates
+    // and looks the instance up; commit() waits for it before the rename.
+    let flushed: Promise<void> | null = null;
+    const flush = async () => {
+      const h = handle ?? (await openFile());
+      if (mem) await writeAll(h, mem.subarray(0, size));
+      await fsyncPool.syncFd(h.fd);
+      await closeHandle();
     };
     const finish = async (): Promise<BlobRef> => {
       if (!ref) {
-        await handle.sync();
-        await closeHandle();
         ref = { sha256: hash.digest('hex'), size };
+        flushed = flush();
+        flushed.catch(() => undefined); // reported by commit()
       }
       return ref;
     };
@@ -121,29 +155,71 @@ export class LocalBlobStore implements BlobStore {
       },
       async write(chunk) {
         if (ref) throw new RopError('BLOB.STAGE_CLOSED', 'write after finish');
-        await handle.write(chunk);
         hash.update(chunk);
+        if (mem && size + chunk.byteLength <= SPILL_BYTES) {
+          if (size + chunk.byteLength > mem.length) {
+            const grown = Buffer.allocUnsafe(
+              Math.min(SPILL_BYTES, Math.max(mem.length * 2, size + chunk.byteLength)),
+            );
+            mem.copy(grown, 0, 0, size);
+            mem = grown;
+          }
+          mem.set(chunk, size);
+          size += chunk.byteLength;
+          return;
+        }
+        const h = handle ?? (await openFile());
+        if (mem) {
+          const buffered = mem.subarray(0, size);
+          mem = null;
+          await writeAll(h, buffered);
+        }
+        await writeAll(h, chunk);
         size += chunk.byteLength;
       },
       finish,
-      read: async () => fs.readFile(tmp),
+      read: async () => {
+        if (mem) return mem.subarray(0, size);
+        await flushed;
+        return fs.readFile(tmp);
+      },
       commit: async () => {
         const r = await finish();
         if (done) return r;
+        await flushed; // a failed flush leaves the blob to discard()
         done = true;
+        mem = null;
         await this.install(tmp, r.sha256);
         return r;
       },
       discard: async () => {
         if (done) return;
         done = true;
+        await flushed?.catch(() => undefined);
+        mem = null;
         await closeHandle().catch(() => undefined);
-        await fs.rm(tmp, { force: true });
+        if (handle) await fs.rm(tmp, { force: true });
       },
     };
   }
 
-  /** Renames a fsynced temp file into place (or drops it when the content already exists). */
+  /** Creates a staging file (`<dir>/tmp` is made at start, and again if it was removed). */
+  private async openTemp(tmp: string): Promise<fs.FileHandle> {
+    try {
+      return await fs.open(tmp, 'wx', 0o640);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      await fs.mkdir(this.tmpDir, { recursive: true });
+      return fs.open(tmp, 'wx', 0o640);
+    }
+  }
+
+  /**
+   * Renames a fsynced temp file into place (or drops it when the content already exists), then
+   * fsyncs the directory and, when they were just created, its parents. The directory fsyncs run
+   * together: each must complete before this returns, and the filesystem journals them in one
+   * commit rather than one after another.
+   */
   private async install(tmp: string, sha256: string): Promise<void> {
     const target = this.pathOf(sha256);
     const dir = path.dirname(target);
@@ -153,12 +229,10 @@ export class LocalBlobStore implements BlobStore {
     }
     const created = await fs.mkdir(dir, { recursive: true });
     await fs.rename(tmp, target);
-    await fsyncDir(dir);
-    if (created) {
-      // New directories must themselves be recorded in their parents.
-      await fsyncDir(path.dirname(dir));
-      await fsyncDir(this.root);
-    }
+    const dirs = [dir];
+    // New directories must themselves be recorded in their parents.
+    if (created) dirs.push(path.dirname(dir), this.root);
+    await Promise.all(dirs.map((d) => fsyncPool.syncDir(d)));
   }
 }
 

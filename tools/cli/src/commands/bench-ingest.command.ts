@@ -17,7 +17,7 @@ import { parseList, parsePositiveInt, parseSize } from './options.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const GATEWAY_ROOT = path.join(ROOT, 'apps/gateway');
-const GATEWAY_CHILD = path.join(GATEWAY_ROOT, 'src/testing/gateway.child.ts');
+const childOf = (gatewayRoot: string) => path.join(gatewayRoot, 'src/testing/gateway.child.ts');
 const ORTHANC_BIN = '/usr/sbin/Orthanc';
 const ORTHANC_DICOMWEB = '/usr/share/orthanc/plugins/libOrthancDicomWeb.so';
 const STORESCU = '/usr/bin/storescu';
@@ -143,7 +143,7 @@ function stowBody(dicom: Buffer): Buffer {
 
 // --- servers ---------------------------------------------------------------------------------
 
-async function startRopline(dir: string, maxAssociations: number): Promise<Server> {
+async function startRopline(dir: string, maxAssociations: number, gatewayRoot: string): Promise<Server> {
   await mkdir(dir, { recursive: true });
   await chmod(dir, 0o755);
   const config = {
@@ -159,12 +159,12 @@ async function startRopline(dir: string, maxAssociations: number): Promise<Serve
   };
   // apps/gateway/src/testing/gateway.child.ts (shared with the fault tests): config from
   // ROPLINE_GATEWAY_CONFIG, one JSON line {url, dimsePort, pid} on stdout once listening.
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), GATEWAY_CHILD], {
-    cwd: GATEWAY_ROOT,
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), childOf(gatewayRoot)], {
+    cwd: gatewayRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
-      TSX_TSCONFIG_PATH: path.join(GATEWAY_ROOT, 'tsconfig.json'),
+      TSX_TSCONFIG_PATH: path.join(gatewayRoot, 'tsconfig.json'),
       ROPLINE_GATEWAY_CONFIG: JSON.stringify(config),
     },
   });
@@ -363,6 +363,8 @@ interface Opts {
   concurrency: number[];
   channels: Channel[];
   json: boolean;
+  /** apps/gateway of the checkout to measure (default: this one). */
+  gateway: string;
 }
 
 async function measure(
@@ -416,6 +418,13 @@ async function runBench(o: Opts): Promise<void> {
     );
   }
   const log = (msg: string) => !o.json && process.stderr.write(`bench ingest: ${msg}\n`);
+  const gatewayRoot = path.resolve(o.gateway);
+  if (!existsSync(childOf(gatewayRoot))) {
+    throw new RopError(
+      'CONFIG.INVALID',
+      `No gateway at ${gatewayRoot} (src/testing/gateway.child.ts missing)`,
+    );
+  }
   const machine = machineFacts();
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'ropline-bench-ingest-'));
   await chmod(tmp, 0o755);
@@ -436,7 +445,7 @@ async function runBench(o: Opts): Promise<void> {
         run++;
         log(`${channel} x${concurrency}: ROPline`);
         const ropline = await measure(
-          (dir) => startRopline(dir, maxAssociations),
+          (dir) => startRopline(dir, maxAssociations, gatewayRoot),
           path.join(tmp, `ropline-${run}`),
           channel,
           concurrency,
@@ -541,5 +550,10 @@ export function registerBenchIngest(bench: Command): void {
     )
     .option('--channels <list>', 'comma list of stow, cstore', parseList(CHANNELS), [...CHANNELS])
     .option('--json', 'print JSON instead of a Markdown table', false)
+    .option(
+      '--gateway <dir>',
+      "apps/gateway directory of the ROPline build to measure (e.g. another checkout's, to compare)",
+      GATEWAY_ROOT,
+    )
     .action((opts: Opts) => runCommand(() => runBench(opts)));
 }

@@ -1,4 +1,8 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
+import { RopError } from '@ropline/core';
 import { SingleBar } from 'cli-progress';
 import {
   BALANCE_MODES,
@@ -19,6 +23,8 @@ import {
   type Stage,
 } from '@ropline/datasets';
 import { EXIT, runCommand } from '../run-command.js';
+import { cliContext } from '../cli-context.js';
+import { dbOptions, type DbOptions } from './models-registry.command.js';
 import { parseNonNegativeInt, parsePositiveInt } from './options.js';
 
 /** How many skipped/warning lines the summary prints before "... and N more". */
@@ -287,6 +293,8 @@ export function registerDatasetCommands(program: Command): void {
         }),
     );
 
+  registerSnapshotCommand(dataset);
+
   dataset
     .command('verify')
     .description('Re-hash every image and mask and the whole dataset against dataset.json')
@@ -301,4 +309,98 @@ export function registerDatasetCommands(program: Command): void {
         if (!v.ok) process.exitCode = EXIT.badInput;
       }),
     );
+}
+
+/**
+ * The pseudonym key (salt of the snapshot's infant keys, item ids and DICOM UID mapping):
+ * `<dataDir>/secrets/pseudonym.key`, 32 random bytes created 0600 on first use. Keep it secret and
+ * stable: the same key gives the same pseudonyms (snapshots stay comparable); losing it only breaks
+ * linkage across snapshots, leaking it lets someone confirm a guessed PatientID.
+ */
+export async function loadPseudonymKey(dataDir: string): Promise<string> {
+  const dir = path.join(dataDir, 'secrets');
+  const file = path.join(dir, 'pseudonym.key');
+  let key: Buffer;
+  try {
+    key = await readFile(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    try {
+      await writeFile(file, randomBytes(32), { flag: 'wx', mode: 0o600 });
+    } catch (w) {
+      if ((w as NodeJS.ErrnoException).code !== 'EEXIST') throw w; // another process won the race
+    }
+    await chmod(file, 0o600);
+    key = await readFile(file);
+  }
+  if (key.length < 16)
+    throw new RopError('SNAPSHOT.BAD_KEY', `${file} holds ${key.length} bytes; expected 32 random bytes`);
+  return key.toString('hex');
+}
+
+function parseSince(value: string): Date {
+  const d = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value.trim())
+    ? new Date(value)
+    : null;
+  if (!d || Number.isNaN(d.getTime()))
+    throw new RopError(
+      'CLI.BAD_ARGUMENT',
+      `--since: expected an ISO 8601 date like 2026-01-31, got '${value}'`,
+    );
+  return d;
+}
+
+function registerSnapshotCommand(dataset: Command): void {
+  dbOptions(
+    dataset
+      .command('snapshot')
+      .description(
+        'Snapshot clinician-confirmed labels into a de-identified dataset (+ provenance.jsonl, dicom/)',
+      )
+      .requiredOption('-o, --out <dir>', 'output dataset folder (written atomically)')
+      .option('--since <date>', 'only images whose deciding labels are at or after this date (ISO 8601)')
+      .option('--include <dataset>', 'copy the items of an existing dataset in (e.g. phantoms)')
+      .option('--name <name>', 'dataset name (default: the folder name)')
+      .option('--force', 'replace an existing dataset at --out', false),
+  ).action((o: DbOptions & CommonOpts & { since?: string; include?: string }) =>
+    runCommand(async () => {
+      const since = o.since === undefined ? undefined : parseSince(o.since);
+      const dataDir = o.dataDir ?? (process.env.ROPLINE_DATA_DIR || 'var');
+      const salt = await loadPseudonymKey(dataDir);
+      const [{ openDatabase }, { LocalBlobStore }, { createSnapshot }] = await Promise.all([
+        import('@ropline/db'),
+        import('@ropline/gateway'),
+        import('@ropline/trainer'),
+      ]);
+      const blobs = new LocalBlobStore(path.join(dataDir, 'blobs'));
+      const db = await openDatabase({ databaseUrl: o.databaseUrl, dataDir }, cliContext());
+      try {
+        const r = await withBar('snapshot', (onProgress) =>
+          createSnapshot({
+            db,
+            readBlob: (sha) => blobs.get(sha),
+            out: o.out,
+            since,
+            include: o.include,
+            salt,
+            force: o.force,
+            name: o.name,
+            onProgress,
+          }),
+        );
+        const stages = Object.entries(r.byStage)
+          .map(([k, v]) => `${k === 'unknown' ? 'stage ?' : `stage ${k}`}: ${v}`)
+          .join(', ');
+        process.stdout.write(
+          `${o.out}: snapshot ${r.images} images (${stages}), masks ${r.clinicianLines} clinician / ` +
+            `${r.modelLines} model / ${r.noMask} none, ${r.excludedUngradable} ungradable excluded, ` +
+            `${r.included} included, ${r.skipped.length} skipped, hash ${r.hash.slice(0, 16)}\n`,
+        );
+        printList('skipped', r.skipped);
+      } finally {
+        await db.close();
+      }
+    }),
+  );
 }
