@@ -9,7 +9,10 @@ import {
   type LocalBlobStore,
   type TokenEntry,
 } from '@ropline/gateway';
+import path from 'node:path';
 import type { ViewerConfig } from './config/viewer.config.js';
+import { cliRetrainSteps } from './retraining/cli-steps.js';
+import { RetrainingService, type RetrainSteps } from './retraining/retraining.service.js';
 import { startPublisher, type Publisher } from './publish/publisher.js';
 import { createReviewServer } from './server/review.server.js';
 
@@ -29,13 +32,27 @@ export interface ViewerDeps {
   queue: JobQueue;
   tokens: TokenEntry[];
   ctx: PluginContext;
+  /** ROPline's data dir (blobs, registry store, pseudonym key): where retraining runs work. */
+  dataDir: string;
+  /** How a retraining run does its work (default: `rop dataset snapshot` + `rop retrain` child processes). */
+  retrainSteps?: RetrainSteps;
 }
 
 /** The viewer app on the gateway's database, blobs and queue: publisher (SC/SR -> outbox -> PACS) + review page. */
 export async function startViewer(deps: ViewerDeps): Promise<Viewer> {
   const publisher = await startPublisher(deps);
   try {
-    const server = await createReviewServer({ ...deps, publisher });
+    const { createModelRegistry } = await import('@ropline/registry');
+    const retraining = new RetrainingService(
+      deps.db,
+      deps.queue,
+      deps.retrainSteps ?? cliRetrainSteps({ databaseUrl: deps.db.url, dataDir: deps.dataDir }),
+      deps.config.retraining,
+      deps.ctx,
+      createModelRegistry({ prisma: deps.db.prisma, storeDir: path.join(deps.dataDir, 'models') }),
+    );
+    await retraining.start();
+    const server = await createReviewServer({ ...deps, publisher, retraining });
     let closing: Promise<void> | null = null;
     return {
       url: server.url,
@@ -69,7 +86,15 @@ export async function startViewerRole(
   try {
     const runtime = await startAnalysis({ config: gwConfig, db, blobs, registry, ctx });
     try {
-      const viewer = await startViewer({ config, db, blobs, queue: runtime.queue, tokens, ctx });
+      const viewer = await startViewer({
+        config,
+        db,
+        blobs,
+        queue: runtime.queue,
+        tokens,
+        ctx,
+        dataDir: gwConfig.dataDir,
+      });
       return {
         ...viewer,
         close: () =>

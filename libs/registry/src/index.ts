@@ -18,6 +18,17 @@ export {
   type PromoteOptions,
   type PromotionGate,
   type RegisteredModel,
+  type RegisterOptions,
   type RegisterResult,
   type RegistryConfig,
 } from './model-registry.js';
+export {
+  metricGate,
+  readRetrainMetrics,
+  retrainMetricsSchema,
+  type HeldOutEvaluation,
+  type HeldOutSet,
+  type MetricGateOptions,
+  type MetricWithCi,
+  type RetrainMetrics,
+} from './gate.js';

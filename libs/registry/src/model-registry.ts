@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RopError } from '@ropline/core';
 import { Prisma, type ModelEvent, type PrismaClient, type RegisteredModel } from '@ropline/db';
@@ -30,6 +32,19 @@ export interface ListFilter {
   name?: string;
   status?: ModelStatusName;
 }
+export interface RegisterOptions {
+  actor: string;
+  /**
+   * Extra metrics stored in the row beside the inspected ones (e.g. `rop retrain`'s held-out
+   * comparison `{ candidate, active, heldOut }`, which the metric gate reads).
+   */
+  metrics?: Record<string, unknown>;
+  /**
+   * Plain file names inside the artifact directory (reports, charts) copied into the registry's
+   * immutable copy beside the artifact; their sha256s are recorded in `metrics.attachments`.
+   */
+  attachments?: string[];
+}
 export interface RegisterResult {
   model: RegisteredModel;
   /** False when the same artifact (same sha256) was registered before: the existing row. */
@@ -43,7 +58,7 @@ export interface ModelDetails {
 }
 
 export interface ModelRegistry {
-  register(dir: string, opts: { actor: string }): Promise<RegisterResult>;
+  register(dir: string, opts: RegisterOptions): Promise<RegisterResult>;
   promote(name: string, version: string, opts: PromoteOptions): Promise<RegisteredModel>;
   rollback(name: string, opts: ChangeOptions): Promise<RegisteredModel>;
   getActive(kind: ArtifactKind, name: string): Promise<RegisteredModel | null>;
@@ -85,7 +100,11 @@ export function createModelRegistry(config: RegistryConfig): ModelRegistry {
     return m;
   }
 
-  async function registerInspected(a: InspectedArtifact, actor: string): Promise<RegisterResult> {
+  async function registerInspected(
+    a: InspectedArtifact,
+    actor: string,
+    extra: { metrics?: Record<string, unknown>; attachments?: Record<string, string> } = {},
+  ): Promise<RegisterResult> {
     const existing = await prisma.registeredModel.findUnique({ where: { sha256: a.sha256 } });
     if (existing) return { model: existing, created: false };
     const clash = await prisma.registeredModel.findFirst({
@@ -99,7 +118,13 @@ export function createModelRegistry(config: RegistryConfig): ModelRegistry {
     if (clash) throw conflict(a, clash);
     const seg = a.components.segmenter ? await registerInspected(a.components.segmenter, actor) : null;
     const cls = a.components.classifier ? await registerInspected(a.components.classifier, actor) : null;
-    const location = await copyIntoStore(storeDir, a.dir, a);
+    const attached = Object.keys(extra.attachments ?? {});
+    const location = await copyIntoStore(storeDir, a.dir, { ...a, files: [...a.files, ...attached] });
+    const metrics = {
+      ...a.metrics,
+      ...extra.metrics,
+      ...(attached.length ? { attachments: extra.attachments } : {}),
+    };
     try {
       const model = await prisma.$transaction(async (tx) => {
         const m = await tx.registeredModel.create({
@@ -111,7 +136,7 @@ export function createModelRegistry(config: RegistryConfig): ModelRegistry {
             location,
             sourcePath: a.dir,
             datasetHash: a.datasetHash,
-            metrics: a.metrics as Prisma.InputJsonValue,
+            metrics: metrics as Prisma.InputJsonValue,
             detail: a.detail,
             createdBy: actor,
             segmenterId: seg?.model.id ?? null,
@@ -142,9 +167,13 @@ export function createModelRegistry(config: RegistryConfig): ModelRegistry {
   }
 
   return {
-    async register(dir, { actor }) {
+    async register(dir, { actor, metrics, attachments }) {
       requireActor(actor);
-      return registerInspected(await inspectArtifact(dir), actor);
+      const a = await inspectArtifact(dir);
+      return registerInspected(a, actor, {
+        metrics,
+        attachments: attachments?.length ? await hashAttachments(a, attachments) : undefined,
+      });
     },
 
     async promote(name, version, opts) {
@@ -165,9 +194,11 @@ export function createModelRegistry(config: RegistryConfig): ModelRegistry {
           });
           if (active?.id === candidate.id) return candidate;
           let gateReasons: string[] = [];
+          let gatePassed: boolean | undefined;
           if (opts.gate) {
             const verdict = await opts.gate(candidate, active);
             gateReasons = verdict.reasons;
+            gatePassed = verdict.ok;
             if (!verdict.ok && !opts.force) {
               throw new RopError(
                 'REGISTRY.GATE_FAILED',
@@ -178,6 +209,7 @@ export function createModelRegistry(config: RegistryConfig): ModelRegistry {
           }
           return activate(tx, candidate, active, 'promote', opts, {
             gateReasons,
+            gatePassed,
             forced: Boolean(opts.force),
           });
         });
@@ -250,7 +282,7 @@ async function activate(
   active: RegisteredModel | null,
   action: 'promote' | 'rollback',
   opts: ChangeOptions,
-  extra: { gateReasons?: string[]; forced?: boolean },
+  extra: { gateReasons?: string[]; gatePassed?: boolean; forced?: boolean },
 ): Promise<RegisteredModel> {
   if (active) await tx.registeredModel.update({ where: { id: active.id }, data: { status: 'retired' } });
   const updated = await tx.registeredModel.update({ where: { id: target.id }, data: { status: 'active' } });
@@ -265,7 +297,10 @@ async function activate(
       actor: opts.actor,
       reason: opts.reason ?? null,
       forced: Boolean(extra.forced),
-      details: extra.gateReasons?.length ? { gateReasons: extra.gateReasons } : {},
+      details: {
+        ...(extra.gatePassed !== undefined ? { gatePassed: extra.gatePassed } : {}),
+        ...(extra.gateReasons?.length ? { gateReasons: extra.gateReasons } : {}),
+      },
     },
   });
   return updated;
@@ -283,6 +318,28 @@ export function previousActive(events: Pick<ModelEvent, 'action' | 'toVersion'>[
     else if (e.action === 'rollback') stack.pop();
   }
   return stack.length >= 2 ? stack[stack.length - 2] : null;
+}
+
+const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** Validates attachment names (plain files beside the artifact, not part of it) and hashes them. */
+async function hashAttachments(a: InspectedArtifact, names: string[]): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const n of names) {
+    if (!PLAIN_NAME.test(n) || a.files.includes(n))
+      throw new RopError(
+        'REGISTRY.BAD_ATTACHMENT',
+        `attachment ${n} must be a plain file name in ${a.dir} that is not part of the artifact`,
+      );
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path.join(a.dir, n));
+    } catch (e) {
+      throw new RopError('REGISTRY.BAD_ATTACHMENT', `cannot read attachment ${n}: ${(e as Error).message}`);
+    }
+    out[n] = createHash('sha256').update(bytes).digest('hex');
+  }
+  return out;
 }
 
 function conflict(a: InspectedArtifact, existing: RegisteredModel): RopError {

@@ -88,6 +88,10 @@ export function createPgBossQueue(config: PgBossConfig, ctx: PluginContext): Job
           : {}),
       });
     },
+    async schedule(name: string, cron: string | null, data: object = {}) {
+      if (cron === null) await boss.unschedule(name);
+      else await boss.schedule(name, cron, data, { tz: 'UTC' });
+    },
     async work<T>(name: string, options: WorkOptions, handler: (job: QueueJob<T>) => Promise<void>) {
       await boss.work(
         name,

@@ -51,6 +51,8 @@ export interface JobQueue {
   /** The job id, or null when a singleton job with this key is already queued. */
   send(name: string, data: object, options?: SendOptions): Promise<string | null>;
   work<T>(name: string, options: WorkOptions, handler: (job: QueueJob<T>) => Promise<void>): Promise<void>;
+  /** Sends `data` to queue `name` on a cron schedule (UTC; one schedule per name, replaced); null cron removes it. */
+  schedule?(name: string, cron: string | null, data?: object): Promise<void>;
   findJobs(name: string): Promise<QueueJobInfo[]>;
   /** Started and not stopping (readiness, /health/ready). */
   isStarted?(): boolean;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RopError } from '@ropline/core';
 import { deliveryConfigSchema, destinationSchema } from '@ropline/outbox';
+import { retrainingConfigSchema } from '../retraining/retraining.config.js';
 
 export const publishConfigSchema = z
   .object({
@@ -25,6 +26,8 @@ export const viewerConfigSchema = z
     destinations: z.array(destinationSchema).default([]),
     /** Retry/backoff/dead-letter policy of the outbox. */
     delivery: deliveryConfigSchema.prefault({}),
+    /** Retraining from confirmed labels as a queued job (button for data scientists, optional cron). */
+    retraining: retrainingConfigSchema.prefault({}),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import type { PluginContext } from '@ropline/core';
+import type { RetrainingService } from '../retraining/retraining.service.js';
 import type { ImageRenderService } from '../review/image-render.service.js';
 import type { LabelsService } from '../review/labels.service.js';
 import type { StudyViewService } from '../review/study-view.service.js';
@@ -16,6 +17,8 @@ export interface ReviewServices {
   labels: LabelsService;
   images: ImageRenderService;
   publisher: Republisher | null;
+  /** Retraining runs (issue 8); null when this server was started without the service. */
+  retraining: RetrainingService | null;
   ctx: PluginContext;
   /** Whether bearer tokens are configured (the SPA shows sign-in only then). */
   authRequired: boolean;

@@ -11,6 +11,7 @@ import { LabelsService } from '../review/labels.service.js';
 import { StudyViewService } from '../review/study-view.service.js';
 import { WorklistService } from '../review/worklist.service.js';
 import type { Republisher } from './review.deps.js';
+import type { RetrainingService } from '../retraining/retraining.service.js';
 import { ReviewModule } from './review.module.js';
 import { registerSpa } from './spa.static.js';
 
@@ -22,6 +23,7 @@ export interface ReviewServerDeps {
   tokens: TokenEntry[];
   ctx: PluginContext;
   publisher?: Republisher;
+  retraining?: RetrainingService;
   /** The built SPA (default apps/viewer/web/dist). */
   webRoot?: string;
 }
@@ -48,6 +50,7 @@ export async function createReviewServer(deps: ReviewServerDeps): Promise<Review
     labels,
     images: new ImageRenderService(db, blobs),
     publisher: deps.publisher ?? null,
+    retraining: deps.retraining ?? null,
     ctx,
     authRequired: tokens.length > 0,
   };

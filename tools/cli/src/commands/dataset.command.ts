@@ -362,8 +362,9 @@ function registerSnapshotCommand(dataset: Command): void {
       .option('--since <date>', 'only images whose deciding labels are at or after this date (ISO 8601)')
       .option('--include <dataset>', 'copy the items of an existing dataset in (e.g. phantoms)')
       .option('--name <name>', 'dataset name (default: the folder name)')
-      .option('--force', 'replace an existing dataset at --out', false),
-  ).action((o: DbOptions & CommonOpts & { since?: string; include?: string }) =>
+      .option('--force', 'replace an existing dataset at --out', false)
+      .option('--json', 'print the summary as one JSON object (for scripts and the retraining job)'),
+  ).action((o: DbOptions & CommonOpts & { since?: string; include?: string; json?: boolean }) =>
     runCommand(async () => {
       const since = o.since === undefined ? undefined : parseSince(o.since);
       const dataDir = o.dataDir ?? (process.env.ROPLINE_DATA_DIR || 'var');
@@ -389,6 +390,10 @@ function registerSnapshotCommand(dataset: Command): void {
             onProgress,
           }),
         );
+        if (o.json) {
+          process.stdout.write(`${JSON.stringify(r)}\n`);
+          return;
+        }
         const stages = Object.entries(r.byStage)
           .map(([k, v]) => `${k === 'unknown' ? 'stage ?' : `stage ${k}`}: ${v}`)
           .join(', ');

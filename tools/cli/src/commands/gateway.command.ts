@@ -228,6 +228,7 @@ async function runGateway(o: GatewayOptions, ctx: PluginContext): Promise<void> 
           queue: gw.analysis.queue,
           tokens: resolveTokens(gw.config.auth),
           ctx,
+          dataDir: gw.config.dataDir,
         });
         closers.unshift(() => viewer.close());
         out(`review page ${viewer.url}, ${destinationsLabel(viewerConfig)}`);
