@@ -5,6 +5,7 @@ import { useRoute } from './route';
 import { SignIn } from './SignIn';
 import { StudyPage } from './study/StudyPage';
 import { Worklist } from './Worklist';
+import { Retraining } from './Retraining';
 
 type Session = { state: 'loading' } | { state: 'signed-out'; error?: string } | { state: 'in'; me: Me };
 
@@ -40,6 +41,11 @@ export function App() {
         <a className="brand" href="#/">
           ROPline review
         </a>
+        {(me.roles.includes('data-scientist') || me.roles.includes('admin')) && (
+          <a href="#/retraining" className="nav-link">
+            Retraining
+          </a>
+        )}
         <span className="not-diagnostic">Model results are decision support, not a diagnosis.</span>
         <span className="who" data-testid="who">
           Signed in as <strong>{me.name}</strong>
@@ -51,7 +57,13 @@ export function App() {
         )}
       </header>
       <main id="main">
-        {route.page === 'study' ? <StudyPage key={route.id} id={route.id} me={me} /> : <Worklist />}
+        {route.page === 'study' ? (
+          <StudyPage key={route.id} id={route.id} me={me} />
+        ) : route.page === 'retraining' ? (
+          <Retraining />
+        ) : (
+          <Worklist />
+        )}
       </main>
     </>
   );

@@ -1,4 +1,4 @@
-import type { LabelInput, LabelView, Me, StudyView, WorklistRow } from './api.types';
+import type { LabelInput, LabelView, Me, RetrainingRun, StudyView, WorklistRow } from './api.types';
 
 const TOKEN_KEY = 'ropline.review.token';
 
@@ -68,6 +68,18 @@ export const api = {
       headers: { 'content-type': 'application/json' },
       body: '{}',
     }),
+  retrainingRuns: () => json<RetrainingRun[]>('/api/review/retraining'),
+  startRetraining: (body: { from?: 'active' | 'scratch' }) =>
+    json<RetrainingRun>('/api/review/retraining', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
+  promoteRun: (id: string, body: { force?: boolean; reason?: string }) =>
+    json<{ name: string; version: string; status: string }>(
+      `/api/review/retraining/${encodeURIComponent(id)}/promote`,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+    ),
   /** Image bytes behind the bearer token, as a Blob (for object URLs and canvases). */
   blob: async (path: string): Promise<Blob> => (await request(path)).blob(),
 };

@@ -134,3 +134,30 @@ export interface LabelInput {
   ungradable?: boolean;
   note?: string;
 }
+
+export interface MetricWithCi {
+  value: number;
+  low?: number;
+  high?: number;
+}
+
+export interface RetrainingRun {
+  id: string;
+  trigger: string;
+  requestedBy: string;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  params: { from?: string; profile?: string };
+  progress: { phase?: string; fraction?: number; etaSeconds?: number; message?: string };
+  candidateName: string | null;
+  candidateVersion: string | null;
+  /** { candidate, active, heldOut } as registered with the candidate. */
+  metrics: {
+    candidate?: Record<string, MetricWithCi | number>;
+    active?: Record<string, MetricWithCi | number>;
+    heldOut?: { items?: number; infants?: number };
+  } | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
