@@ -15,3 +15,4 @@ export * from './errors.js';
 export * from './evaluate-model.js';
 export * from './files.util.js';
 export * from './snapshot/index.js';
+export * from './retrain/index.js';

@@ -9,6 +9,7 @@ import { registerSendCommand } from './commands/send.command.js';
 import { registerModelCommands } from './commands/models.command.js';
 import { registerModelRegistryCommands } from './commands/models-registry.command.js';
 import { registerOutboxCommand } from './commands/outbox.command.js';
+import { registerRetrainCommand } from './commands/retrain.command.js';
 import { registerMetricsCommands } from './commands/metrics.command.js';
 import { registerPhantomsCommand } from './commands/phantoms.command.js';
 import { registerTrainerCommands } from './commands/trainer.command.js';
@@ -35,6 +36,7 @@ export function createProgram(): Command {
   registerGatewayCommand(program);
   registerSendCommand(program);
   registerOutboxCommand(program);
+  registerRetrainCommand(program);
   return program;
 }
 

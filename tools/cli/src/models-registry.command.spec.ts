@@ -73,9 +73,31 @@ describe('rop models (registry)', () => {
     expect(
       rop('models', 'promote', 'tiny-hybrid', '0.0.3', '--reason', 'baseline', '--by', 'bob').stdout,
     ).toBe('active pipeline tiny-hybrid@0.0.3\n');
-    expect(rop('models', 'promote', 'tiny-hybrid', '0.0.4').stdout).toBe(
-      'active pipeline tiny-hybrid@0.0.4\n',
+    // The metric gate (default for pipelines) refuses 0.0.4: it has no held-out comparison with
+    // the active 0.0.3 (`rop retrain` records one). --force --reason overrides it, audited.
+    const refused = rop('models', 'promote', 'tiny-hybrid', '0.0.4');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /^rop: REGISTRY\.GATE_FAILED: tiny-hybrid@0\.0\.4 did not pass the promotion gate: tiny-hybrid@0\.0\.4 has no held-out comparison with the active version 0\.0\.3/,
     );
+    const forced = rop(
+      'models',
+      'promote',
+      'tiny-hybrid',
+      '0.0.4',
+      '--force',
+      '--reason',
+      'no held-out data yet',
+    );
+    expect(forced.stdout).toBe('active pipeline tiny-hybrid@0.0.4\n');
+    expect(forced.stderr).toContain('gate: tiny-hybrid@0.0.4 has no held-out comparison');
+    const promoted = JSON.parse(rop('models', 'show', 'tiny-hybrid', '0.0.4', '--json').stdout) as {
+      events: { action: string; forced: boolean; reason: string | null; details: { gatePassed?: boolean } }[];
+    };
+    expect(promoted.events.map((e) => [e.action, e.forced, e.reason, e.details.gatePassed ?? null])).toEqual([
+      ['register', false, null, null],
+      ['promote', true, 'no held-out data yet', false],
+    ]);
     expect(rop('models', 'rollback', 'tiny-hybrid', '--reason', 'regression').stdout).toBe(
       'active pipeline tiny-hybrid@0.0.3 (rolled back)\n',
     );
@@ -107,6 +129,10 @@ describe('rop models (registry)', () => {
       [['models', 'promote', 'tiny-hybrid', '9.9.9'], /^rop: REGISTRY\.NOT_FOUND: /],
       [['models', 'rollback', 'tiny-unet'], /^rop: REGISTRY\.NOTHING_TO_ROLL_BACK: /],
       [['models', 'promote', 'tiny-unet', '0.0.1', '--force'], /^rop: REGISTRY\.REASON_REQUIRED: /],
+      [
+        ['models', 'promote', 'tiny-hybrid', '0.0.4', '--margin-f1', '-1'],
+        /error: option '--margin-f1 <x>' argument '-1' is invalid/,
+      ],
       [['models', 'list', '--database-url', 'mysql://u:p@h/db'], /^rop: CONFIG\.INVALID: /],
       [
         ['models', 'list', '--database-url', 'postgresql://u:s3cret@127.0.0.1:1/x'],

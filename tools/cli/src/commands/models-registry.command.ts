@@ -1,8 +1,8 @@
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { RopError } from '@ropline/core';
-import type { ModelRegistry, RegisteredModel } from '@ropline/registry';
+import type { MetricGateOptions, ModelRegistry, PromotionGate, RegisteredModel } from '@ropline/registry';
 import { runCommand } from '../run-command.js';
 import { cliContext } from '../cli-context.js';
 
@@ -60,6 +60,25 @@ function line(m: RegisteredModel): string {
     when,
     m.createdBy,
   ].join('  ');
+}
+
+function parseMargin(value: string): number {
+  const n = Number(value);
+  if (!value.trim() || !Number.isFinite(n) || n < 0 || n > 1)
+    throw new InvalidArgumentError('expected a number between 0 and 1');
+  return n;
+}
+
+/**
+ * The default promotion gate of `rop models promote`: pipelines must pass `metricGate` (held-out
+ * macro F1 and quadratic kappa vs the active version, recorded by `rop retrain`); single models
+ * (segmenter, classifier) are not gated.
+ */
+export async function pipelineGate(margins: MetricGateOptions): Promise<PromotionGate> {
+  const { metricGate } = await import('@ropline/registry');
+  const gate = metricGate(margins);
+  return (candidate, active) =>
+    candidate.kind === 'pipeline' ? gate(candidate, active) : { ok: true, reasons: [] };
 }
 
 function nonEmpty(label: string, v: string): void {
@@ -163,22 +182,54 @@ export function registerModelRegistryCommands(program: Command): void {
   dbOptions(
     models
       .command('promote')
-      .description('Make a version the active one of its name (the previous active one is retired)')
+      .description(
+        'Make a version the active one of its name (the previous active one is retired); pipelines must pass the metric gate',
+      )
       .argument('<name>')
       .argument('<version>')
       .option('--reason <text>', 'why (written to the audit log)')
-      .option('--force', 'override a failing promotion gate (needs --reason)')
+      .option('--force', 'override a failing promotion gate (needs --reason; recorded as forced)')
+      .option(
+        '--margin-f1 <x>',
+        "pipelines: the candidate's held-out macro F1 may be at most this much below the active version's",
+        parseMargin,
+        0.02,
+      )
+      .option(
+        '--margin-kappa <x>',
+        "pipelines: the candidate's held-out quadratic kappa may be at most this much below the active version's",
+        parseMargin,
+        0.02,
+      )
       .option('--by <name>', 'who promotes (default: the OS user)'),
   ).action(
-    (name: string, version: string, opts: DbOptions & { reason?: string; force?: boolean; by?: string }) =>
+    (
+      name: string,
+      version: string,
+      opts: DbOptions & {
+        reason?: string;
+        force?: boolean;
+        by?: string;
+        marginF1: number;
+        marginKappa: number;
+      },
+    ) =>
       runCommand(() => {
         nonEmpty('NAME', name);
         return withRegistry(opts, async (r) => {
+          const gate = await pipelineGate({ marginMacroF1: opts.marginF1, marginKappa: opts.marginKappa });
+          let reasons: string[] = [];
           const m = await r.promote(name, version, {
             actor: opts.by ?? defaultActor(),
             reason: opts.reason,
             force: opts.force,
+            gate: async (candidate, active) => {
+              const v = await gate(candidate, active);
+              reasons = v.reasons;
+              return v;
+            },
           });
+          for (const reason of reasons) process.stderr.write(`gate: ${reason}\n`);
           process.stdout.write(`active ${m.kind} ${m.name}@${m.version}\n`);
         });
       }),

@@ -1,0 +1,2 @@
+export * from './retrain.js';
+export * from './retrain-report.js';
