@@ -69,7 +69,7 @@ export class RetrainingController {
         force: b.force as boolean | undefined,
         reason: b.reason as string | undefined,
       });
-      await reply.type('application/json').send(promoted);
+      await reply.code(200).type('application/json').send(promoted);
     });
   }
 }

@@ -5,7 +5,7 @@ import type { MetricWithCi, RetrainingRun } from './api.types';
 const METRICS: [string, string][] = [
   ['accuracy', 'Accuracy'],
   ['macroF1', 'Macro F1'],
-  ['kappa', 'Quadratic kappa'],
+  ['kappaQuadratic', 'Quadratic kappa'],
 ];
 
 function metric(v: MetricWithCi | number | undefined): string {

@@ -136,9 +136,9 @@ export interface LabelInput {
 }
 
 export interface MetricWithCi {
-  value: number;
-  low?: number;
-  high?: number;
+  estimate: number;
+  lower?: number;
+  upper?: number;
 }
 
 export interface RetrainingRun {
@@ -154,7 +154,7 @@ export interface RetrainingRun {
   metrics: {
     candidate?: Record<string, MetricWithCi | number>;
     active?: Record<string, MetricWithCi | number>;
-    heldOut?: { items?: number; infants?: number };
+    heldOut?: { items?: string[]; infants?: string[] };
   } | null;
   errorCode: string | null;
   errorMessage: string | null;
