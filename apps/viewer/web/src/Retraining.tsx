@@ -12,8 +12,8 @@ function metric(v: MetricWithCi | number | undefined): string {
   if (v === undefined) return '–';
   if (typeof v === 'number') return v.toFixed(3);
   const ci =
-    v.low !== undefined && v.high !== undefined ? ` [${v.low.toFixed(2)}, ${v.high.toFixed(2)}]` : '';
-  return `${v.value.toFixed(3)}${ci}`;
+    v.lower !== undefined && v.upper !== undefined ? ` [${v.lower.toFixed(2)}, ${v.upper.toFixed(2)}]` : '';
+  return `${v.estimate.toFixed(3)}${ci}`;
 }
 
 function Progress({ run }: { run: RetrainingRun }) {
