@@ -131,4 +131,24 @@ describe('retraining as a queued job: request, progress, outcome (API roles)', (
     const bad = await api(`/${failed.id}/promote`, TOKENS.scientist, { force: 'yes' });
     expect(bad.status).toBe(400);
   });
+
+  it('a configured cron schedule is registered with pg-boss (UTC) and removed when unset', async () => {
+    const withSchedule = (schedule?: string) =>
+      new RetrainingService(
+        stack.gw.db,
+        stack.gw.analysis.queue,
+        steps,
+        retrainingConfigSchema.parse(schedule ? { schedule } : {}),
+        { log: () => undefined },
+      );
+    const schedules = () =>
+      stack.gw.db.prisma.$queryRawUnsafe<{ name: string; cron: string; timezone: string }[]>(
+        `SELECT name, cron, timezone FROM pgboss.schedule WHERE name = 'retrain'`,
+      );
+    await withSchedule('0 2 * * 0').start();
+    expect(await schedules()).toEqual([{ name: 'retrain', cron: '0 2 * * 0', timezone: 'UTC' }]);
+    await withSchedule().start();
+    expect(await schedules()).toEqual([]);
+    expect(() => retrainingConfigSchema.parse({ schedule: 'weekly' })).toThrow(/5-field cron/);
+  });
 });
