@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
+import { promises as fsPromises } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeTempDir } from '../testing/temp-dir.util.js';
-import { LocalBlobStore, SPILL_BYTES } from './blob-store.local.js';
+import { FREE_BYTES_TTL_MS, LocalBlobStore, SPILL_BYTES } from './blob-store.local.js';
 import { FsyncPool, fsyncPool } from './fsync-pool.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -26,53 +27,59 @@ describe('LocalBlobStore durability order (commit resolves only after fsync of f
   afterAll(() => tmp.remove());
   afterEach(() => vi.restoreAllMocks());
 
-  it('renames only after the file fsync, and resolves commit only after every directory fsync', async () => {
-    const fileGate = deferred();
-    const dirGate = deferred();
-    const fileCalled = deferred();
-    const dirsCalled = deferred();
-    const events: string[] = [];
-    const realFd = fsyncPool.syncFd.bind(fsyncPool);
-    const realDir = fsyncPool.syncDir.bind(fsyncPool);
-    vi.spyOn(fsyncPool, 'syncFd').mockImplementation(async (fd) => {
-      events.push('fsync file');
-      fileCalled.release();
-      await fileGate.promise;
-      await realFd(fd);
-    });
-    vi.spyOn(fsyncPool, 'syncDir').mockImplementation(async (dir) => {
-      events.push(`fsync dir ${path.relative(tmp.dir, dir) || '.'}`);
-      // A fresh store: the blob's directory and both new parents.
-      if (events.length === 4) dirsCalled.release();
-      await dirGate.promise;
-      await realDir(dir);
-    });
-    const bytes = Buffer.from('durable bytes');
-    const h = sha(bytes);
-    const staged = await store.stage();
-    await staged.write(bytes);
-    let committed = false;
-    const commit = staged.commit().then(() => (committed = true));
-    await fileCalled.promise;
-    await tick();
-    expect(events).toEqual(['fsync file']);
-    await expect(stat(store.pathOf(h))).rejects.toMatchObject({ code: 'ENOENT' });
-    fileGate.release();
-    await dirsCalled.promise;
-    // Renamed now; its directory and the new parents are being synced: commit still pending.
-    expect((await stat(store.pathOf(h))).size).toBe(bytes.length);
-    expect(events.slice(1).sort()).toEqual(
-      ['fsync dir .', `fsync dir ${h.slice(0, 2)}`, `fsync dir ${h.slice(0, 2)}/${h.slice(2, 4)}`].sort(),
-    );
-    await tick();
-    expect(committed).toBe(false);
-    dirGate.release();
-    await commit;
-    expect(committed).toBe(true);
-  });
+  it.each([
+    ['in memory', Buffer.from('durable bytes')],
+    ['spilled to the temp file', Buffer.alloc(SPILL_BYTES + 10_000, 0x5a)],
+  ])(
+    '%s: renames only after the file fsync, resolves commit only after every directory fsync',
+    async (_n, bytes) => {
+      const fileGate = deferred();
+      const dirGate = deferred();
+      const fileCalled = deferred();
+      const dirsCalled = deferred();
+      const events: string[] = [];
+      const realFd = fsyncPool.syncFd.bind(fsyncPool);
+      const realDir = fsyncPool.syncDir.bind(fsyncPool);
+      vi.spyOn(fsyncPool, 'syncFd').mockImplementation(async (fd) => {
+        events.push('fsync file');
+        fileCalled.release();
+        await fileGate.promise;
+        await realFd(fd);
+      });
+      vi.spyOn(fsyncPool, 'syncDir').mockImplementation(async (dir) => {
+        events.push(`fsync dir ${path.relative(tmp.dir, dir) || '.'}`);
+        // A fresh store: the blob's directory and both new parents.
+        if (events.length === 4) dirsCalled.release();
+        await dirGate.promise;
+        await realDir(dir);
+      });
+      const h = sha(bytes);
+      const staged = await store.stage();
+      await staged.write(bytes);
+      let committed = false;
+      const commit = staged.commit().then(() => (committed = true));
+      await fileCalled.promise;
+      await tick();
+      expect(events).toEqual(['fsync file']);
+      await expect(stat(store.pathOf(h))).rejects.toMatchObject({ code: 'ENOENT' });
+      fileGate.release();
+      await dirsCalled.promise;
+      // Renamed now; its directory and the new parents are being synced: commit still pending.
+      expect((await stat(store.pathOf(h))).size).toBe(bytes.length);
+      expect(events.slice(1).sort()).toEqual(
+        ['fsync dir .', `fsync dir ${h.slice(0, 2)}`, `fsync dir ${h.slice(0, 2)}/${h.slice(2, 4)}`].sort(),
+      );
+      await tick();
+      expect(committed).toBe(false);
+      dirGate.release();
+      await commit;
+      expect(committed).toBe(true);
+    },
+  );
 
   it('a failed fsync fails commit, and discard then removes the staged file', async () => {
-    vi.spyOn(fsyncPool, 'syncFd').mockRejectedValue(Object.assign(new Error('EIO'), { code: 'EIO' }));
+    const eio = Object.assign(new Error('EIO'), { code: 'EIO' });
+    vi.spyOn(fsyncPool, 'syncFd').mockRejectedValue(eio);
     const bytes = Buffer.from('never durable');
     const staged = await store.stage();
     await staged.write(bytes);
@@ -109,6 +116,23 @@ describe('LocalBlobStore durability order (commit resolves only after fsync of f
     expect(ref.sha256).toBe(sha(Buffer.from('first part|second part')));
     await staged.commit();
     expect((await store.get(ref.sha256)).toString()).toBe('first part|second part');
+  });
+
+  it('reuses a recent statfs less the bytes installed since, then asks the filesystem again', async () => {
+    const fresh = new LocalBlobStore(path.join(tmp.dir, 'free'));
+    await fresh.start();
+    let now = 1_000_000;
+    vi.spyOn(performance, 'now').mockImplementation(() => now);
+    const statfs = vi
+      .spyOn(fsPromises, 'statfs')
+      .mockResolvedValue({ bavail: 1000, bsize: 4096 } as Awaited<ReturnType<typeof fsPromises.statfs>>);
+    expect(await fresh.freeBytes()).toBe(4_096_000);
+    const ref = await fresh.put(Buffer.from('x'.repeat(5000)));
+    expect(await fresh.freeBytes()).toBe(4_096_000 - ref.size);
+    expect(statfs).toHaveBeenCalledTimes(1);
+    now += FREE_BYTES_TTL_MS;
+    expect(await fresh.freeBytes()).toBe(4_096_000);
+    expect(statfs).toHaveBeenCalledTimes(2);
   });
 
   it('shares one statfs among concurrent freeBytes calls', async () => {

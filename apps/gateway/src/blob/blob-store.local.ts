@@ -25,7 +25,8 @@ function checkKey(sha256: string): string {
 
 /** Staged bytes kept in memory before spilling to the temp file (per staged blob). */
 export const SPILL_BYTES = 2 * 1024 * 1024;
-const INITIAL_BUFFER_BYTES = 64 * 1024;
+/** In-memory buffer when no size hint is given (one doubling for a typical ~300 KB instance). */
+const INITIAL_BUFFER_BYTES = 256 * 1024;
 
 async function writeAll(h: fs.FileHandle, bytes: Uint8Array): Promise<void> {
   let off = 0;
@@ -40,9 +41,17 @@ async function writeAll(h: fs.FileHandle, bytes: Uint8Array): Promise<void> {
  * rename into `ab/cd/<sha256>`, fsync the directory (and its new parents). Paths come only from
  * the digest this store computed.
  */
+/** How long a statfs(2) result answers freeBytes() (less the bytes installed since). */
+export const FREE_BYTES_TTL_MS = 250;
+
 export class LocalBlobStore implements BlobStore {
   private readonly tmpDir: string;
   private statfsInFlight: Promise<number> | null = null;
+  private statfsLast: { at: number; free: number; installedThen: number } | null = null;
+  /** Bytes renamed into place so far (freeBytes subtracts what came after its statfs). */
+  private installedBytes = 0;
+  /** `ab/cd` directories known to exist (made or seen by this store): no mkdir per blob. */
+  private readonly knownDirs = new Set<string>();
 
   constructor(readonly root: string) {
     this.tmpDir = path.join(root, 'tmp');
@@ -95,28 +104,44 @@ export class LocalBlobStore implements BlobStore {
 
   /**
    * Free bytes on the store's filesystem. Concurrent callers share the statfs(2) in flight, so a
-   * burst of requests costs one syscall; no value is older than that one call.
+   * burst of requests costs one syscall; a result is reused for FREE_BYTES_TTL_MS, less every byte
+   * installed since (never an over-estimate from this store's own writes).
    */
   freeBytes(): Promise<number> {
-    this.statfsInFlight ??= fs.statfs(this.root).then(
+    const last = this.statfsLast;
+    if (last && performance.now() - last.at < FREE_BYTES_TTL_MS) {
+      return Promise.resolve(Math.max(0, last.free - (this.installedBytes - last.installedThen)));
+    }
+    if (this.statfsInFlight) return this.statfsInFlight;
+    const installedThen = this.installedBytes;
+    const at = performance.now();
+    const inFlight = fs.statfs(this.root).then(
       (s) => {
         this.statfsInFlight = null;
-        return s.bavail * s.bsize;
+        const free = s.bavail * s.bsize;
+        this.statfsLast = { at, free, installedThen };
+        return free;
       },
       (e: unknown) => {
         this.statfsInFlight = null;
         throw e;
       },
     );
-    return this.statfsInFlight;
+    this.statfsInFlight = inFlight;
+    return inFlight;
   }
 
-  async stage(): Promise<StagedBlob> {
+  async stage(sizeHint?: number): Promise<StagedBlob> {
     const tmp = path.join(this.tmpDir, `${randomUUID()}.part`);
     const hash = createHash('sha256');
     // Bytes stay in memory (copied: callers may reuse their buffers) up to SPILL_BYTES, so a typical
-    // instance costs one write and no re-read; past that they go to the temp file as they come.
-    let mem: Buffer | null = Buffer.allocUnsafe(INITIAL_BUFFER_BYTES);
+    // instance costs one write and no re-read; past that they go to the temp file as they come. A
+    // size hint (STOW: the request's Content-Length) sizes the buffer once, no regrowth copies.
+    const initial =
+      sizeHint !== undefined && Number.isFinite(sizeHint) && sizeHint > 0
+        ? Math.min(SPILL_BYTES, Math.ceil(sizeHint))
+        : INITIAL_BUFFER_BYTES;
+    let mem: Buffer | null = Buffer.allocUnsafe(initial);
     let handle: fs.FileHandle | null = null;
     let size = 0;
     let ref: BlobRef | null = null;
@@ -189,7 +214,7 @@ export class LocalBlobStore implements BlobStore {
         await flushed; // a failed flush leaves the blob to discard()
         done = true;
         mem = null;
-        await this.install(tmp, r.sha256);
+        await this.install(tmp, r.sha256, r.size);
         return r;
       },
       discard: async () => {
@@ -215,24 +240,39 @@ export class LocalBlobStore implements BlobStore {
   }
 
   /**
-   * Renames a fsynced temp file into place (or drops it when the content already exists), then
-   * fsyncs the directory and, when they were just created, its parents. The directory fsyncs run
-   * together: each must complete before this returns, and the filesystem journals them in one
-   * commit rather than one after another.
+   * Renames a fsynced temp file into place, then fsyncs the directory and, when they were just
+   * created, its parents. The directory fsyncs run together: each must complete before this
+   * returns, and the filesystem journals them in one commit rather than one after another.
    */
-  private async install(tmp: string, sha256: string): Promise<void> {
+  private async install(tmp: string, sha256: string, size: number): Promise<void> {
     const target = this.pathOf(sha256);
     const dir = path.dirname(target);
-    if (await this.has(sha256)) {
-      await fs.rm(tmp, { force: true });
-      return;
+    const dirs = [dir];
+    // Content already there (same digest, same bytes): rename replaces it atomically, and the
+    // directory fsync below makes the entry durable either way; no stat per blob.
+    if (this.knownDirs.has(dir)) {
+      try {
+        await fs.rename(tmp, target);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        this.knownDirs.delete(dir); // removed behind our back: make it again
+        await this.renameIntoNewDir(tmp, target, dirs);
+      }
+    } else {
+      await this.renameIntoNewDir(tmp, target, dirs);
     }
+    await Promise.all(dirs.map((d) => fsyncPool.syncDir(d)));
+    this.installedBytes += size;
+    this.knownDirs.add(dir);
+  }
+
+  /** mkdir -p the blob's directory, rename; new directories' parents join `dirs` to be fsynced. */
+  private async renameIntoNewDir(tmp: string, target: string, dirs: string[]): Promise<void> {
+    const dir = path.dirname(target);
     const created = await fs.mkdir(dir, { recursive: true });
     await fs.rename(tmp, target);
-    const dirs = [dir];
     // New directories must themselves be recorded in their parents.
     if (created) dirs.push(path.dirname(dir), this.root);
-    await Promise.all(dirs.map((d) => fsyncPool.syncDir(d)));
   }
 }
 

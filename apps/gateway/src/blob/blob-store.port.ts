@@ -26,7 +26,8 @@ export interface BlobStore {
   stat(sha256: string): Promise<BlobRef | null>;
   get(sha256: string): Promise<Buffer>;
   put(bytes: Uint8Array): Promise<BlobRef>;
-  stage(): Promise<StagedBlob>;
+  /** `sizeHint`: expected bytes, if known (an allocation hint only; any size may be written). */
+  stage(sizeHint?: number): Promise<StagedBlob>;
   /** Free bytes on the store's filesystem (for the disk watermark). */
   freeBytes(): Promise<number>;
 }

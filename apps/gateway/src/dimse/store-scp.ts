@@ -6,6 +6,7 @@ import type { IngestService } from '../ingest/ingest.service.js';
 import { validateInstance } from '../ingest/instance.validator.js';
 import { checkAssociation, negotiateContext } from './association.policy.js';
 import type { DimseConfig } from './dimse.config.js';
+import { installDimseFastPaths } from './dimse-fast-paths.js';
 import { storeStatusOf, StoreStatus } from './dimse.status.js';
 import { part10Header } from './part10-meta.js';
 import { StoreSink } from './store-sink.js';
@@ -37,6 +38,7 @@ const Result = constants.PresentationContextResult;
  * STOW-RS part and stored through IngestService; the response is sent only once it is durable.
  */
 export function createStoreScpClass(deps: StoreScpDeps): typeof Scp {
+  installDimseFastPaths();
   const { ctx } = deps;
   return class StoreScp extends Scp {
     private counted = false;

@@ -182,9 +182,11 @@ export class IngestService {
 
   /** The stored row for a SOP Instance UID (one indexed read, no ORM query compilation). */
   private async lookup(sopInstanceUid: string): Promise<{ id: string; blobSha256: string } | null> {
-    const { rows } = await this.db
-      .sql()
-      .query<{ id: string; blob_sha256: string }>(SELECT_INSTANCE, [sopInstanceUid]);
+    const { rows } = await this.db.sql().query<{ id: string; blob_sha256: string }>({
+      name: 'ingest_select_instance',
+      text: SELECT_INSTANCE,
+      values: [sopInstanceUid],
+    });
     return rows.length ? { id: rows[0].id, blobSha256: rows[0].blob_sha256 } : null;
   }
 
@@ -220,9 +222,11 @@ export class IngestService {
     route: RoutingRow | undefined,
   ): Promise<boolean> {
     const c = this.columns(facts, ref, from);
-    const { rows } = await this.db
-      .sql()
-      .query<{ id: string }>(INSERT_INSTANCE, [
+    const { rows } = await this.db.sql().query<{ id: string }>({
+      // Named: each pooled connection parses and plans the statement once, not per instance.
+      name: 'ingest_insert_instance',
+      text: INSERT_INSTANCE,
+      values: [
         randomUUID(),
         facts.studyInstanceUid,
         c.receivedAt.toISOString(),
@@ -248,7 +252,8 @@ export class IngestService {
         route ? route.rule.slice(0, 80) : null,
         route?.pipeline ?? null,
         route?.destination ?? null,
-      ]);
+      ],
+    });
     return rows.length === 1;
   }
 

@@ -6,6 +6,34 @@ const UID = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/;
 /** Storage SOP classes live under this root (PS3.4 Annex B, PS3.6 Annex A). */
 const STORAGE_ROOT = '1.2.840.10008.5.1.4.1.1.';
 
+/**
+ * The only attributes ingest reads (validation, rows, routing, `summarize`): readDicom decodes just
+ * these (header-only) while still scanning the whole object, so truncated or malformed input fails
+ * as before. Keep in step with the reads below and with summarize() in libs/dicom.
+ */
+export const INGEST_KEYWORDS: readonly string[] = [
+  'SOPClassUID',
+  'SOPInstanceUID',
+  'StudyInstanceUID',
+  'SeriesInstanceUID',
+  'InstanceNumber',
+  'StationName',
+  'Modality',
+  'Manufacturer',
+  'ManufacturerModelName',
+  'ImageLaterality',
+  'Laterality',
+  'Rows',
+  'Columns',
+  'NumberOfFrames',
+  'SamplesPerPixel',
+  'PhotometricInterpretation',
+  'BitsAllocated',
+  'BitsStored',
+  'PixelRepresentation',
+  'PlanarConfiguration',
+];
+
 /** What the gateway keeps about an instance (PHI-free). */
 export interface InstanceFacts {
   sopClassUid: string;
@@ -34,7 +62,7 @@ function uidOf(value: string | undefined, name: string, meta: Record<string, str
  * reads. Errors carry the UIDs known so far in `meta` (UIDs are not PHI).
  */
 export function validateInstance(bytes: Uint8Array, expectedStudyUid?: string): InstanceFacts {
-  const ds = readDicom(bytes);
+  const ds = readDicom(bytes, { only: INGEST_KEYWORDS });
   const meta: Record<string, string> = {};
   const rawClass = ds.string('SOPClassUID') ?? (ds.meta.MediaStorageSOPClassUID as string | undefined);
   const rawInstance =

@@ -114,11 +114,13 @@ export class MultipartParser {
           // Keep what could be the start of a delimiter split across chunks.
           const keep = Math.min(this.buf.length, this.delimiter.length - 1);
           const emit = this.buf.length - keep;
-          if (emit > 0) events.push({ type: 'data', chunk: Buffer.from(this.buf.subarray(0, emit)) });
+          // Views, not copies: `buf` is always a buffer this parser allocated (concat/from) and it is
+          // replaced, never written to, so the bytes stay as emitted.
+          if (emit > 0) events.push({ type: 'data', chunk: this.buf.subarray(0, emit) });
           this.buf = Buffer.from(this.buf.subarray(emit));
           return false;
         }
-        if (i > 0) events.push({ type: 'data', chunk: Buffer.from(this.buf.subarray(0, i)) });
+        if (i > 0) events.push({ type: 'data', chunk: this.buf.subarray(0, i) });
         events.push({ type: 'part-end' });
         this.buf = this.buf.subarray(i + this.delimiter.length);
         this.state = 'after-delimiter';

@@ -66,6 +66,8 @@ export class StowService {
     let total = 0;
     let parts = 0;
     let requestError: RopError | null = null;
+    // What is left of a Content-Length body bounds a part's size: an allocation hint for staging.
+    const contentLength = req.contentLength === undefined ? NaN : Number(req.contentLength);
     try {
       // Read to the end even after a request-level error (drain), so the reply reaches the client.
       for await (const chunk of req.body as AsyncIterable<Buffer>) {
@@ -75,7 +77,7 @@ export class StowService {
           // Bytes up to the limit are still parsed, so parts that fit entirely are stored.
           const allowed = Math.max(0, limits.maxRequestBytes - (total - chunk.length));
           for (const ev of parser.push(allowed < chunk.length ? chunk.subarray(0, allowed) : chunk)) {
-            part = await this.onEvent(ev, part, req, stored, failed);
+            part = await this.onEvent(ev, part, req, stored, failed, contentLength - (total - chunk.length));
             if (ev.type === 'part-start') parts += 1;
           }
           if (allowed < chunk.length) {
@@ -166,6 +168,7 @@ export class StowService {
     req: StowRequest,
     stored: StoredItem[],
     failed: FailedItem[],
+    bytesLeft: number,
   ): Promise<PartState | null> {
     if (ev.type === 'part-start') {
       const type = parseMediaType(ev.headers['content-type'])?.type;
@@ -173,7 +176,9 @@ export class StowService {
         const failure = new RopError('INGEST.INVALID_PART', 'Part is not application/dicom');
         return { staged: null, failure };
       }
-      return { staged: await this.blobs.stage(), failure: null };
+      // The part starts in the current chunk: the body left from that chunk on bounds its size.
+      const hint = Number.isFinite(bytesLeft) ? bytesLeft : undefined;
+      return { staged: await this.blobs.stage(hint), failure: null };
     }
     if (!part) return null;
     if (ev.type === 'data') {

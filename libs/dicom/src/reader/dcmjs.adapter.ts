@@ -35,7 +35,7 @@ interface DcmjsApi {
       naturalizeDataset(dataset: DenaturalDataset): NaturalDataset;
       denaturalizeDataset(dataset: NaturalDataset): DenaturalDataset;
       dictionary: Record<string, { vr?: string; name?: string } | undefined>;
-      nameMap: Record<string, { vr?: string } | undefined>;
+      nameMap: Record<string, { vr?: string; tag?: string } | undefined>;
     };
   };
 }

@@ -136,4 +136,59 @@ describe('readDicom', () => {
   ])('reports %s as DICOM.NOT_DICOM', (_n, bytes) => {
     expect(() => readDicom(bytes)).toThrowError(expect.objectContaining({ code: 'DICOM.NOT_DICOM' }));
   });
+  describe('header-only read ({ only })', () => {
+    const only = ['SOPInstanceUID', 'Rows', 'Columns', 'ImageComments', 'PatientName'];
+
+    it.each([
+      TransferSyntax.ImplicitVRLittleEndian,
+      TransferSyntax.ExplicitVRLittleEndian,
+      TransferSyntax.ExplicitVRBigEndian,
+      TransferSyntax.DeflatedExplicitVRLittleEndian,
+    ])('%s: the kept attributes read as in a full read, nothing else is decoded', (ts) => {
+      const bytes = writeDicom(base, { transferSyntaxUid: ts });
+      const full = readDicom(bytes);
+      const head = readDicom(bytes, { only });
+      for (const k of only) expect(head.elements[k]).toEqual(full.elements[k]);
+      expect(head.elements.ReferencedImageSequence).toBeUndefined();
+      expect(head.elements.WindowCenter).toBeUndefined();
+      expect(head.transferSyntaxUid).toBe(ts);
+      expect(head.meta.MediaStorageSOPInstanceUID).toBe(base.SOPInstanceUID);
+      expect(head.pixelData).toEqual(full.pixelData);
+    });
+
+    it('still scans the whole object: truncated or corrupt input fails with the same code', () => {
+      const bytes = writeDicom(base);
+      const outcome = (b: Uint8Array, o?: { only: string[] }) => {
+        try {
+          readDicom(b, o);
+          return 'ok';
+        } catch (e) {
+          return (e as { code?: string }).code;
+        }
+      };
+      let failures = 0;
+      for (let cut = 140; cut < bytes.length; cut += 7) {
+        const truncated = bytes.subarray(0, cut);
+        const code = outcome(truncated);
+        if (code !== 'ok') failures++;
+        expect(outcome(truncated, { only })).toBe(code);
+      }
+      expect(failures).toBeGreaterThan(10);
+      expect(() => readDicom(new Uint8Array(1000), { only })).toThrowError(
+        expect.objectContaining({ code: 'DICOM.NOT_DICOM' }),
+      );
+      const huge = writeDicom(
+        createImageDataset({ rows: 65535, columns: 65535, frames: 500, pixelData: new Uint8Array(2) }),
+      );
+      expect(() => readDicom(huge, { only })).toThrowError(
+        expect.objectContaining({ code: 'DICOM.IMAGE_TOO_LARGE' }),
+      );
+    });
+
+    it('refuses an unknown keyword', () => {
+      expect(() => readDicom(writeDicom(base), { only: ['NoSuchKeyword'] })).toThrowError(
+        expect.objectContaining({ code: 'DICOM.MALFORMED' }),
+      );
+    });
+  });
 });

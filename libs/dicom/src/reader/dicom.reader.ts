@@ -15,6 +15,14 @@ export interface ReadOptions {
    * inflated size of a deflated dataset. Default 512 MiB. Checked before anything is allocated.
    */
   maxDecodedBytes?: number;
+  /**
+   * Header-only read: keep only these top-level attributes (dcmjs keywords, e.g. 'SOPInstanceUID').
+   * The whole input is still scanned structurally (every length, item, delimiter and the Pixel Data
+   * bounds), so malformed or truncated input fails exactly as a full read, but only the kept elements
+   * (and Specific Character Set, for their text) are decoded; the Pixel Data reference is still set.
+   * For callers that need a few identifying attributes of a large object (ingest).
+   */
+  only?: readonly string[];
 }
 
 /** A bare dataset must parse this many top-level elements before its errors are trusted over NOT_DICOM. */
@@ -31,13 +39,33 @@ const BARE_MIN_ELEMENTS = 3;
  */
 export function readDicom(bytes: Uint8Array, opts: ReadOptions = {}): DicomDataset {
   try {
-    return read(bytes, opts.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES);
+    return read(bytes, opts.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES, opts.only && tagsOf(opts.only));
   } catch (e) {
     throw wrapForeign(e, DicomErrorCode.MALFORMED, 'DICOM dataset could not be parsed');
   }
 }
 
-function read(input: Uint8Array, maxBytes: number): DicomDataset {
+const tagSets = new WeakMap<readonly string[], ReadonlySet<number>>();
+
+/** Numeric tags of dcmjs keywords (+ Specific Character Set); unknown keywords are refused. */
+function tagsOf(keywords: readonly string[]): ReadonlySet<number> {
+  let tags = tagSets.get(keywords);
+  if (tags) return tags;
+  const set = new Set<number>([SPECIFIC_CHARACTER_SET]);
+  for (const k of keywords) {
+    const tag = dcmjs.data.DicomMetaDictionary.nameMap[k]?.tag;
+    const m = tag ? /^\(?([0-9A-Fa-f]{4}),?([0-9A-Fa-f]{4})\)?$/.exec(tag) : null;
+    if (!m) throw dicomError(DicomErrorCode.MALFORMED, `readDicom: unknown keyword ${k} in 'only'`);
+    set.add(((parseInt(m[1], 16) << 16) | parseInt(m[2], 16)) >>> 0);
+  }
+  tags = set;
+  tagSets.set(keywords, tags);
+  return tags;
+}
+
+const SPECIFIC_CHARACTER_SET = 0x00080005;
+
+function read(input: Uint8Array, maxBytes: number, only?: ReadonlySet<number>): DicomDataset {
   if (!(input instanceof Uint8Array)) {
     throw dicomError(DicomErrorCode.NOT_DICOM, 'readDicom expects a Uint8Array (or Buffer)');
   }
@@ -69,14 +97,16 @@ function read(input: Uint8Array, maxBytes: number): DicomDataset {
     body = new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.byteLength);
   }
   const syntax = byteSyntaxOf(transferSyntaxUid);
-  const scan = scanBody(body, syntax, part10);
+  const scan = scanBody(body, syntax, part10, only);
 
   // dcmjs gets a rebuilt, consistent Part-10 stream without the top-level Pixel Data (and, for a
   // deflated input, the inflated dataset labelled explicit VR LE, so it does not inflate again).
   const pd = scan.pixelData;
-  const parts = pd
-    ? [body.subarray(0, pd.elementStart), body.subarray(pd.elementEnd, scan.end)]
-    : [body.subarray(0, scan.end)];
+  const parts = only
+    ? scan.kept.filter(([start]) => start !== pd?.elementStart).map(([s, e]) => body.subarray(s, e))
+    : pd
+      ? [body.subarray(0, pd.elementStart), body.subarray(pd.elementEnd, scan.end)]
+      : [body.subarray(0, scan.end)];
   const dcmjsSyntax = deflated ? TransferSyntax.ExplicitVRLittleEndian : transferSyntaxUid;
   const stream = buildPart10(meta?.elements ?? [], dcmjsSyntax, parts);
   const dict = parseWithDcmjs(stream.buffer as ArrayBuffer);
@@ -125,8 +155,13 @@ const DCMJS_READ_DEFAULTS = {
   forceStoreRaw: false,
 };
 
-function scanBody(body: Uint8Array, syntax: ReturnType<typeof byteSyntaxOf>, part10: boolean): DatasetScan {
-  const scanner = new DatasetScanner(body, syntax);
+function scanBody(
+  body: Uint8Array,
+  syntax: ReturnType<typeof byteSyntaxOf>,
+  part10: boolean,
+  only?: ReadonlySet<number>,
+): DatasetScan {
+  const scanner = new DatasetScanner(body, syntax, only);
   if (part10) return scanner.scan();
   // Without a 'DICM' marker the bytes are only trusted as DICOM once a few elements parsed in order.
   let scan: DatasetScan;

@@ -49,6 +49,8 @@ export interface DatasetScan {
   end: number;
   /** Value bytes of the top-level Specific Character Set (0008,0005), as stored; null when absent. */
   specificCharacterSet: Uint8Array | null;
+  /** [start, end) of each top-level element whose tag is in the scanner's `keep` set, in order. */
+  kept: Array<[number, number]>;
 }
 
 const UNDEFINED_LENGTH = 0xffffffff;
@@ -88,10 +90,13 @@ export class DatasetScanner {
   topLevelCount = 0;
   private outOfOrder = false;
   private specificCharacterSet: Uint8Array | null = null;
+  private readonly kept: Array<[number, number]> = [];
 
   constructor(
     private readonly bytes: Uint8Array,
     private syntax: ByteSyntax,
+    /** Top-level tags (group << 16 | element) whose element ranges `scan()` reports in `kept`. */
+    private readonly keep?: ReadonlySet<number>,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
@@ -104,6 +109,7 @@ export class DatasetScanner {
       outOfOrder: this.outOfOrder,
       end,
       specificCharacterSet: this.specificCharacterSet,
+      kept: this.kept,
     };
   }
 
@@ -163,6 +169,7 @@ export class DatasetScanner {
         pos = valueStart + length;
       }
       if (top) {
+        if (this.keep?.has(tag)) this.kept.push([elementStart, pos]);
         if (tag <= previous) this.outOfOrder = true;
         previous = tag;
         this.topLevelCount++;
