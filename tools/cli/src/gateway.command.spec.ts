@@ -80,6 +80,20 @@ describe('rop gateway', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^rop: CONFIG\.INVALID: config file .*viewer\.destinations\.0\.url/);
+
+    const badForward = path.join(dir, 'bad-forward.json');
+    writeFileSync(
+      badForward,
+      JSON.stringify({
+        routing: { rules: [{ match: { modality: 'OT' }, action: 'forward', destination: 'archive' }] },
+      }),
+    );
+    r = rop(['gateway', '--config', badForward]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      /'forward' to 'archive', which viewer\.destinations does not define: add it there/,
+    );
   });
 
   it('starts (role api, then role worker), prints its listeners, and stops on SIGTERM with exit 0 and no postgres left', async () => {

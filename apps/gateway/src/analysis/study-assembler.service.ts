@@ -13,12 +13,25 @@ import type { PipelineResolver } from './pipeline.resolver.js';
  * with $7 true an existing decision is kept and no row comes back).
  */
 const RECORD_DECISION = `
-INSERT INTO routing_decisions (instance_id, action, rule, pipeline, destination, decided_at)
-SELECT i.id, $2::"RouteAction", $3, $4, $5, $6::timestamptz FROM instances i WHERE i.sop_instance_uid = $1
-ON CONFLICT (instance_id) DO UPDATE SET action = EXCLUDED.action, rule = EXCLUDED.rule,
-  pipeline = EXCLUDED.pipeline, destination = EXCLUDED.destination, decided_at = EXCLUDED.decided_at
-  WHERE NOT $7::boolean
-RETURNING instance_id`;
+WITH rd AS (
+  INSERT INTO routing_decisions (instance_id, action, rule, pipeline, destination, decided_at)
+  SELECT i.id, $2::"RouteAction", $3, $4, $5, $6::timestamptz FROM instances i WHERE i.sop_instance_uid = $1
+  ON CONFLICT (instance_id) DO UPDATE SET action = EXCLUDED.action, rule = EXCLUDED.rule,
+    pipeline = EXCLUDED.pipeline, destination = EXCLUDED.destination, decided_at = EXCLUDED.decided_at
+    WHERE NOT $7::boolean
+  RETURNING instance_id
+), fw AS (
+  -- 'forward': the instance's current bytes go to the outbox (a keep-newest replacement is new content).
+  INSERT INTO outbox (destination, kind, sop_instance_uid, sop_class_uid, transfer_syntax_uid,
+    study_instance_uid, blob_sha256, byte_size, instance_id)
+  SELECT $5, 'forward', i.sop_instance_uid, i.sop_class_uid, i.transfer_syntax_uid, st.study_instance_uid,
+    i.blob_sha256, i.byte_size, i.id
+  FROM rd JOIN instances i ON i.id = rd.instance_id JOIN series se ON se.id = i.series_id
+    JOIN studies st ON st.id = se.study_id
+  WHERE $2::"RouteAction" = 'forward' AND $5 IS NOT NULL
+  ON CONFLICT (destination, sop_instance_uid, blob_sha256) DO NOTHING
+)
+SELECT instance_id FROM rd`;
 
 export function routingFactsOf(facts: InstanceFacts, from: IngestSource): RoutingFacts {
   const i = facts.info;

@@ -80,6 +80,13 @@ WITH st AS (
   INSERT INTO routing_decisions (instance_id, action, rule, pipeline, destination, decided_at)
   SELECT ins.id, $22::"RouteAction", $23, $24, $25, $3::timestamptz FROM ins
   WHERE $22::"RouteAction" IS NOT NULL
+), fw AS (
+  -- A 'forward' route queues the instance, as received, in the outbox (libs/outbox) with its row.
+  INSERT INTO outbox (destination, kind, sop_instance_uid, sop_class_uid, transfer_syntax_uid,
+    study_instance_uid, blob_sha256, byte_size, instance_id)
+  SELECT $25, 'forward', $8, $9, $10, $2, $18, $19::bigint, ins.id FROM ins
+  WHERE $22::"RouteAction" = 'forward' AND $25 IS NOT NULL
+  ON CONFLICT (destination, sop_instance_uid, blob_sha256) DO NOTHING
 )
 SELECT id::text AS id FROM ins`;
 

@@ -43,7 +43,7 @@ export const routeRuleSchema = z.discriminatedUnion('action', [
       name: z.string().min(1).max(64).optional(),
       match: routeMatchSchema.prefault({}),
       action: z.literal('forward'),
-      /** Destination name (recorded only: forwarding is not implemented yet). */
+      /** Destination name: one of the viewer's `destinations` (its outbox delivers the instance as received). */
       destination: z.string().min(1).max(64),
     })
     .strict(),

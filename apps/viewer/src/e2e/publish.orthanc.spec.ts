@@ -2,11 +2,14 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrame, LINE_RGB, EDGE_RGB, readDicom, STAGE_CODES, type NaturalDataset } from '@ropline/dicom';
-import { createGateway, type Gateway } from '@ropline/gateway';
+import { createGateway, DEFAULT_ROUTE_RULES, type Gateway } from '@ropline/gateway';
 import {
   freePort,
   hasOrthanc,
+  makeOpInstance,
   makeTempDir,
+  multipartBody,
+  newStudyUid,
   startOrthanc,
   waitFor,
   type OrthancProcess,
@@ -85,6 +88,13 @@ describe.skipIf(!available)('e2e: Orthanc -> gateway -> analysis -> SC + SR -> O
         limits: { minFreeDiskBytes: 0 },
         dimse: { enabled: false },
         analysis: { quietPeriodMs: 1000 },
+        // Secondary Captures from the modality are forwarded to the PACS as received (issue 6).
+        routing: {
+          rules: [
+            ...DEFAULT_ROUTE_RULES,
+            { name: 'sc-to-pacs', match: { modality: 'OT' }, action: 'forward', destination: 'pacs-web' },
+          ],
+        },
         worker: { backend: 'wasm' },
       },
       ctx,
@@ -279,5 +289,36 @@ describe.skipIf(!available)('e2e: Orthanc -> gateway -> analysis -> SC + SR -> O
       first.sopInstanceUid,
     );
     expect(JSON.stringify(sr.ContentSequence)).toContain(`"${STAGE_CODES.stage3.CodeValue}"`);
+  });
+
+  it("a 'forward' route delivers the instance through the outbox, byte-identical, and analyses nothing", async () => {
+    const study = newStudyUid();
+    const sc = makeOpInstance(study, { sopClassUid: '1.2.840.10008.5.1.4.1.1.7', modality: 'OT' });
+    const res = await fetch(`${gw.url}/dicomweb/studies`, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/related; type="application/dicom"; boundary=fw' },
+      body: multipartBody('fw', [new Uint8Array(sc.buffer)]),
+    });
+    expect(res.status).toBe(200);
+    const item = await waitFor(
+      async () => {
+        const [i] = await publisher.outbox.list({ studyInstanceUid: study });
+        return i?.status === 'sent' ? i : undefined;
+      },
+      60_000,
+      'the forwarded instance',
+    );
+    expect(item).toMatchObject({
+      kind: 'forward',
+      destination: 'pacs-web',
+      sopInstanceUid: sc.sopInstanceUid,
+      attempts: 1,
+    });
+    expect(Buffer.compare(await orthancFile(sc.sopInstanceUid), Buffer.from(sc.buffer))).toBe(0);
+    const decision = await gw.db.prisma.routingDecision.findFirstOrThrow({
+      where: { instance: { sopInstanceUid: sc.sopInstanceUid } },
+    });
+    expect(decision).toMatchObject({ action: 'forward', rule: 'sc-to-pacs', destination: 'pacs-web' });
+    expect(await gw.db.prisma.analysis.count({ where: { study: { studyInstanceUid: study } } })).toBe(0);
   });
 });

@@ -108,7 +108,20 @@ async function describeIssues(source: string, input: unknown): Promise<string | 
     }
   }
   const parsed = gatewayConfigSchema.safeParse(gateway);
-  if (parsed.success) return null;
+  if (parsed.success) {
+    // 'forward' routes name the viewer's PACS destinations (its outbox delivers them).
+    const names = new Set(
+      (isObject(viewer) && Array.isArray(viewer.destinations) ? viewer.destinations : [])
+        .map((d) => (isObject(d) ? d.name : undefined))
+        .filter((n): n is string => typeof n === 'string'),
+    );
+    const missing = parsed.data.routing.rules
+      .filter((r) => r.action === 'forward' && !names.has(r.destination))
+      .map((r) => (r.action === 'forward' ? r.destination : ''));
+    return missing.length
+      ? `${source}: routing.rules: 'forward' to ${missing.map((m) => `'${m}'`).join(', ')}, which viewer.destinations does not define: add it there ({name, kind: 'stow', url} or {name, kind: 'dimse', host, port, calledAeTitle})`
+      : null;
+  }
   const parts = parsed.error.issues.map((i) => {
     const at = i.path.join('.');
     if (i.code === 'unrecognized_keys') {
