@@ -34,6 +34,8 @@ export interface ViewerDeps {
   ctx: PluginContext;
   /** ROPline's data dir (blobs, registry store, pseudonym key): where retraining runs work. */
   dataDir: string;
+  /** The built SPA (default apps/viewer/web/dist). */
+  webRoot?: string;
   /** How a retraining run does its work (default: `rop dataset snapshot` + `rop retrain` child processes). */
   retrainSteps?: RetrainSteps;
 }

@@ -1,5 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDicom, type NaturalDataset } from '@ropline/dicom';
 import { createGateway, DEMO_PIPELINE_DIR, resolveTokens, type Gateway } from '@ropline/gateway';
@@ -10,6 +14,9 @@ import { parseViewerConfig } from '../config/viewer.config.js';
 import { startViewer, type Viewer } from '../start-viewer.js';
 
 const ctx = { log: () => undefined };
+const CHROMIUM = '/usr/bin/chromium';
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ARTIFACTS = path.resolve(here, '../../test-artifacts');
 const TOKENS = {
   sender: 'pacs-sender-token-0123',
   clinician: 'dr-ada-token-012345678',
@@ -85,6 +92,11 @@ describe('e2e: corrections -> snapshot -> retrain -> gate -> promote -> analysis
   beforeAll(async () => {
     tmp = await makeTempDir('retrain-e2e');
     const dataDir = path.join(tmp.dir, 'var');
+    // A fixed pseudonym key (normally 32 random bytes made on first use): the infants' keys, hence the
+    // infant-grouped split and the held-out set, are then the same on every run and machine.
+    await mkdir(dataDir, { mode: 0o755 }); // embedded Postgres (user postgres when root) must traverse it
+    await mkdir(path.join(dataDir, 'secrets'), { mode: 0o700 });
+    await writeFile(path.join(dataDir, 'secrets', 'pseudonym.key'), Buffer.alloc(32, 0x2a), { mode: 0o600 });
     gw = await createGateway(
       {
         port: 0,
@@ -111,7 +123,15 @@ describe('e2e: corrections -> snapshot -> retrain -> gate -> promote -> analysis
     const demo = await registry.register(DEMO_PIPELINE_DIR, { actor: 'setup' });
     demoVersion = demo.model.version;
     await registry.promote(NAME, demoVersion, { actor: 'setup' });
+    // The SPA this viewer serves (built into the temp dir: the test does not depend on npm ci's build).
+    const webRoot = path.join(tmp.dir, 'web');
+    await build({
+      configFile: path.resolve(here, '../../web/vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir: webRoot },
+    });
     viewer = await startViewer({
+      webRoot,
       config: parseViewerConfig({ port: 0, retraining: { epochsSeg: 1, epochsCls: 4 } }),
       db: gw.db,
       blobs: gw.blobs,
@@ -212,4 +232,39 @@ describe('e2e: corrections -> snapshot -> retrain -> gate -> promote -> analysis
     const after = await newStudy(102);
     expect(after.pipelineVersion).toBe(demoVersion);
   });
+
+  it.skipIf(!existsSync(CHROMIUM))(
+    'the Retraining page shows the run: candidate vs active, promoted',
+    async () => {
+      await mkdir(ARTIFACTS, { recursive: true });
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+          '--disable-quic',
+        ],
+      });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1400, height: 700 } });
+        await page.goto(viewer.url);
+        await page.getByLabel('Access token').fill(TOKENS.scientist);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('link', { name: 'Retraining' }).click();
+        const table = page.getByTestId('retraining-runs');
+        await table.waitFor();
+        await expect.poll(() => table.textContent()).toContain(run.candidateVersion);
+        expect(await table.textContent()).toMatch(/done/);
+        await page.screenshot({ path: path.join(ARTIFACTS, 'retraining-runs.png'), fullPage: true });
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 });
