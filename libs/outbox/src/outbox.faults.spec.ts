@@ -188,13 +188,19 @@ describe('outbox on a real Postgres against a scripted STOW-RS receiver', () => 
 
   it('5xx, then 202 with a partial failure, then success: every object stored exactly once', async () => {
     await store.enqueue(objects);
-    stub.script = [
-      () => ({ http: 503 }), // batch 1 (3 objects): the PACS is down
-      () => ({ http: 503 }), // batch 2 (1 object)
-      () => ({ perInstance: ['ok', 0xa700, 'ok'] }), // batch 1 again: 202, one out of resources
-      () => ({}), // batch 2 again
-      () => ({}), // the one that failed with 0xA700
-    ];
+    // The first two requests (the two batches of the first claim: 3 + 1 objects) meet a PACS that
+    // is down. After that, the 2nd object is refused once with 0xA700 (out of resources) wherever
+    // it is batched (with others: a 202 reply), then everything is stored. Scripted per object, not
+    // per request order, so the retry timing cannot change what is asserted.
+    let a700 = false;
+    const perUid = (uids: string[]) => ({
+      perInstance: uids.map((u): number | 'ok' => {
+        if (u !== objects[1].sopInstanceUid || a700) return 'ok';
+        a700 = true;
+        return 0xa700;
+      }),
+    });
+    stub.script = [() => ({ http: 503 }), () => ({ http: 503 }), ...Array.from({ length: 8 }, () => perUid)];
     await run();
     const items = await store.list();
     expect(items.map((i) => [i.sopInstanceUid, i.status])).toEqual(
