@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDicom, type NaturalDataset } from '@ropline/dicom';
@@ -12,9 +10,9 @@ import { generatePhantoms, type PhantomSummary } from '@ropline/phantom';
 import { createModelRegistry, type ModelRegistry } from '@ropline/registry';
 import { parseViewerConfig } from '../config/viewer.config.js';
 import { startViewer, type Viewer } from '../start-viewer.js';
+import { hasChromium, launchChromium } from '../testing/chromium.js';
 
 const ctx = { log: () => undefined };
-const CHROMIUM = '/usr/bin/chromium';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.resolve(here, '../../test-artifacts');
 const TOKENS = {
@@ -233,38 +231,23 @@ describe('e2e: corrections -> snapshot -> retrain -> gate -> promote -> analysis
     expect(after.pipelineVersion).toBe(demoVersion);
   });
 
-  it.skipIf(!existsSync(CHROMIUM))(
-    'the Retraining page shows the run: candidate vs active, promoted',
-    async () => {
-      await mkdir(ARTIFACTS, { recursive: true });
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-          '--disable-quic',
-        ],
-      });
-      try {
-        const page = await browser.newPage({ viewport: { width: 1400, height: 700 } });
-        await page.goto(viewer.url);
-        await page.getByLabel('Access token').fill(TOKENS.scientist);
-        await page.getByRole('button', { name: 'Sign in' }).click();
-        await page.getByRole('link', { name: 'Retraining' }).click();
-        const table = page.getByTestId('retraining-runs');
-        await table.waitFor();
-        await expect.poll(() => table.textContent()).toContain(run.candidateVersion);
-        expect(await table.textContent()).toMatch(/done/);
-        await page.screenshot({ path: path.join(ARTIFACTS, 'retraining-runs.png'), fullPage: true });
-      } finally {
-        await browser.close();
-      }
-    },
-  );
+  it.skipIf(!hasChromium())('the Retraining page shows the run: candidate vs active, promoted', async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    const browser = await launchChromium();
+
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 700 } });
+      await page.goto(viewer.url);
+      await page.getByLabel('Access token').fill(TOKENS.scientist);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('link', { name: 'Retraining' }).click();
+      const table = page.getByTestId('retraining-runs');
+      await table.waitFor();
+      await expect.poll(() => table.textContent()).toContain(run.candidateVersion);
+      expect(await table.textContent()).toMatch(/done/);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'retraining-runs.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  });
 });

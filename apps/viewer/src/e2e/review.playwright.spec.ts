@@ -1,34 +1,23 @@
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planCohort, renderPlannedView } from '@ropline/phantom';
 import { decodeImageBytes } from '@ropline/preprocess';
 import { makeOpInstance, makeTempDir, newStudyUid, stow, waitFor } from '../testing/review.fixtures.js';
+import { CHROMIUM, hasChromium, launchChromium } from '../testing/chromium.js';
 import { startReviewStack, testTokens, TOKENS, type ReviewStack } from '../testing/review.stack.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 const here = path.dirname(fileURLToPath(import.meta.url));
 const WEB = path.resolve(here, '../../web');
 const ARTIFACTS = path.resolve(here, '../../test-artifacts');
 
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`[review e2e] SKIPPED: ${CHROMIUM} not found (apt-get install chromium)`);
+const available = hasChromium();
+if (!available) console.warn(`[review e2e] SKIPPED: ${CHROMIUM} not found (apt-get install chromium)`);
 
-describe.skipIf(!hasChromium)('review SPA in Chromium (gateway + embedded Postgres + demo pipeline)', () => {
+describe.skipIf(!available)('review SPA in Chromium (gateway + embedded Postgres + demo pipeline)', () => {
   let stack: ReviewStack;
   let tmp: Awaited<ReturnType<typeof makeTempDir>>;
   let browser: Browser;
@@ -77,7 +66,7 @@ describe.skipIf(!hasChromium)('review SPA in Chromium (gateway + embedded Postgr
       'the analysis of the sent study',
     );
     url = (await stack.startReview({ tokens: testTokens(), webRoot: path.join(tmp.dir, 'dist') })).url;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     page.on('request', (r) => requested.push(r.url()));
   });

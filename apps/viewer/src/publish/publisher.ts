@@ -76,20 +76,17 @@ export async function startPublisher(deps: PublisherDeps): Promise<Publisher> {
       });
       if (!analysis)
         throw new RopError('VIEWER.NOTHING_TO_PUBLISH', 'the study has no finished analysis to publish');
-      const last = await db.prisma.resultObject.aggregate({
-        where: { analysisId: analysis.id, kind: 'report' },
-        _max: { revision: true },
-      });
       const lastReport = await db.prisma.resultObject.findFirst({
         where: { analysisId: analysis.id, kind: 'report' },
         orderBy: { revision: 'desc' },
       });
-      const review = await latestReview(db, studyInstanceUid, (last._max.revision ?? -1) + 1, actor);
+      const lastRevision = lastReport?.revision ?? -1;
+      const review = await latestReview(db, studyInstanceUid, lastRevision + 1, actor);
       const reviewed = review && (!lastReport || review.at > lastReport.createdAt) ? review : undefined;
       const summary = await buildAnalysisResults(buildDeps, analysis.id, reviewed);
       const retried = await outbox.retry({ studyInstanceUid });
       runner.wake();
-      return { queued: summary.queued + retried, revision: reviewed?.revision ?? last._max.revision ?? 0 };
+      return { queued: summary.queued + retried, revision: reviewed?.revision ?? Math.max(0, lastRevision) };
     },
     close: () => runner.close(),
   };

@@ -101,12 +101,10 @@ export async function buildAnalysisResults(
   }[] = [];
   const evidenceByEye = new Map<string, SrImageEvidence[]>();
   let srSource: NaturalDataset | null = null;
-  const headers = new Map<string, NaturalDataset>();
 
   for (const p of analysis.predictions) {
     if (p.status !== 'ok') continue;
     const ds = readDicom(await deps.blobs.get(p.instance.blobSha256));
-    headers.set(p.instanceId, ds.elements);
     srSource ??= ds.elements;
     let mask: Image8 | null = null;
     if (p.maskSha256) mask = decodeImageBytes(await deps.blobs.get(p.maskSha256));

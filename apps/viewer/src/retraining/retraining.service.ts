@@ -56,9 +56,30 @@ export class RetrainingService {
   ) {}
 
   /** Promotes this run's candidate through the metric gate (or `force` with a reason, audited). */
-  promote(runId: string, actor: string, opts: { force?: boolean; reason?: string } = {}) {
+  async promote(
+    runId: string,
+    actor: string,
+    opts: { force?: boolean; reason?: string } = {},
+  ): Promise<{ name: string; version: string; status: string }> {
     if (!this.registry) throw new RopError('VIEWER.NO_RETRAINING', 'no model registry on this viewer');
-    return promoteRun(this, this.registry, runId, actor, opts);
+    const run = await this.get(runId);
+    if (!run) throw new RopError('REVIEW.NOT_FOUND', 'retraining run not found');
+    if (run.status !== 'done' || !run.candidateName || !run.candidateVersion)
+      throw new RopError(
+        'RETRAIN.NOT_DONE',
+        `the run is ${run.status}: only a finished run's candidate can be promoted`,
+      );
+    if (opts.force && !opts.reason?.trim())
+      throw new RopError('REVIEW.BAD_REQUEST', 'force needs a reason (it is recorded in the audit trail)');
+    // Loaded on use: the registry brings the model libraries (TensorFlow.js) with it.
+    const { metricGate } = await import('@ropline/registry');
+    const m = await this.registry.promote(run.candidateName, run.candidateVersion, {
+      actor,
+      gate: metricGate(),
+      ...(opts.force ? { force: true } : {}),
+      ...(opts.reason ? { reason: opts.reason } : {}),
+    });
+    return { name: m.name, version: m.version, status: m.status };
   }
 
   async start(): Promise<void> {
@@ -157,31 +178,4 @@ export class RetrainingService {
       this.ctx.log('error', 'retraining failed', { run: run.id, code });
     }
   }
-}
-
-/** Promotes a done run's candidate through the registry's metric gate (or `force` with a reason). */
-export async function promoteRun(
-  service: RetrainingService,
-  registry: ModelRegistry,
-  runId: string,
-  actor: string,
-  opts: { force?: boolean; reason?: string } = {},
-): Promise<{ name: string; version: string; status: string }> {
-  const run = await service.get(runId);
-  if (!run) throw new RopError('REVIEW.NOT_FOUND', 'retraining run not found');
-  if (run.status !== 'done' || !run.candidateName || !run.candidateVersion)
-    throw new RopError(
-      'RETRAIN.NOT_DONE',
-      `the run is ${run.status}: only a finished run's candidate can be promoted`,
-    );
-  if (opts.force && !opts.reason?.trim())
-    throw new RopError('REVIEW.BAD_REQUEST', 'force needs a reason (it is recorded in the audit trail)');
-  // Loaded on use: the registry brings the model libraries (TensorFlow.js) with it.
-  const { metricGate } = await import('@ropline/registry');
-  const m = await registry.promote(run.candidateName, run.candidateVersion, {
-    actor,
-    gate: metricGate(),
-    ...(opts.force ? { force: true, reason: opts.reason } : opts.reason ? { reason: opts.reason } : {}),
-  });
-  return { name: m.name, version: m.version, status: m.status };
 }

@@ -115,9 +115,9 @@ async function describeIssues(source: string, input: unknown): Promise<string | 
         .map((d) => (isObject(d) ? d.name : undefined))
         .filter((n): n is string => typeof n === 'string'),
     );
-    const missing = parsed.data.routing.rules
-      .filter((r) => r.action === 'forward' && !names.has(r.destination))
-      .map((r) => (r.action === 'forward' ? r.destination : ''));
+    const missing = parsed.data.routing.rules.flatMap((r) =>
+      r.action === 'forward' && !names.has(r.destination) ? [r.destination] : [],
+    );
     return missing.length
       ? `${source}: routing.rules: 'forward' to ${missing.map((m) => `'${m}'`).join(', ')}, which viewer.destinations does not define: add it there ({name, kind: 'stow', url} or {name, kind: 'dimse', host, port, calledAeTitle})`
       : null;
