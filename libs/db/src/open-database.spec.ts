@@ -1,4 +1,4 @@
-import { chmod, cp, mkdtemp, rm, writeFile, appendFile } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, rm, stat, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,7 +67,14 @@ describe('openDatabase (embedded Postgres)', () => {
     expect(all[0]).toBe('20261127000000_init');
     const first = await openDatabase({ dataDir });
     expect(first.mode).toBe('embedded');
-    expect(first.url).toMatch(/^postgresql:\/\/postgres:[^@]+@127\.0\.0\.1:\d+\/ropline$/);
+    expect(first.url).toMatch(/^postgresql:\/\/postgres:[^@]+@127\.0\.0\.1:\d+\/ropline\?host=/);
+    // Clients connect through the cluster's Unix socket, in its own data directory.
+    const socketDir = new URL(first.url).searchParams.get('host')!;
+    expect(socketDir.startsWith(dataDir)).toBe(true);
+    expect((await stat(path.join(socketDir, `.s.PGSQL.${new URL(first.url).port}`))).isSocket()).toBe(true);
+    const [{ addr }] = await first.prisma.$queryRaw<{ addr: string | null }[]>`
+      SELECT inet_client_addr()::text AS addr`;
+    expect(addr).toBeNull(); // NULL over a Unix socket, 127.0.0.1 over TCP
     expect(first.migrations.applied).toEqual(all);
     const tables = await first.prisma.$queryRaw<{ tablename: string }[]>`
       SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`;
@@ -84,6 +91,7 @@ describe('openDatabase (embedded Postgres)', () => {
     // A second process-like opener on the same data dir reuses the running server.
     const third = await openDatabase({ dataDir });
     expect(new URL(third.url).port).toBe(new URL(second.url).port);
+    expect(third.url).toBe(second.url); // the socket directory read back from postmaster.pid
     expect(await third.prisma.registeredModel.count()).toBe(0);
     await third.close();
     await second.close();

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { promises as fsPromises } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeTempDir } from '../testing/temp-dir.util.js';
@@ -27,59 +27,83 @@ describe('LocalBlobStore durability order (commit resolves only after fsync of f
   afterAll(() => tmp.remove());
   afterEach(() => vi.restoreAllMocks());
 
-  it.each([
-    ['in memory', Buffer.from('durable bytes')],
-    ['spilled to the temp file', Buffer.alloc(SPILL_BYTES + 10_000, 0x5a)],
-  ])(
-    '%s: renames only after the file fsync, resolves commit only after every directory fsync',
-    async (_n, bytes) => {
-      const fileGate = deferred();
-      const dirGate = deferred();
-      const fileCalled = deferred();
-      const dirsCalled = deferred();
-      const events: string[] = [];
-      const realFd = fsyncPool.syncFd.bind(fsyncPool);
-      const realDir = fsyncPool.syncDir.bind(fsyncPool);
-      vi.spyOn(fsyncPool, 'syncFd').mockImplementation(async (fd) => {
-        events.push('fsync file');
-        fileCalled.release();
-        await fileGate.promise;
-        await realFd(fd);
-      });
-      vi.spyOn(fsyncPool, 'syncDir').mockImplementation(async (dir) => {
-        events.push(`fsync dir ${path.relative(tmp.dir, dir) || '.'}`);
-        // A fresh store: the blob's directory and both new parents.
-        if (events.length === 4) dirsCalled.release();
-        await dirGate.promise;
-        await realDir(dir);
-      });
-      const h = sha(bytes);
-      const staged = await store.stage();
-      await staged.write(bytes);
-      let committed = false;
-      const commit = staged.commit().then(() => (committed = true));
-      await fileCalled.promise;
-      await tick();
-      expect(events).toEqual(['fsync file']);
-      await expect(stat(store.pathOf(h))).rejects.toMatchObject({ code: 'ENOENT' });
-      fileGate.release();
-      await dirsCalled.promise;
-      // Renamed now; its directory and the new parents are being synced: commit still pending.
-      expect((await stat(store.pathOf(h))).size).toBe(bytes.length);
-      expect(events.slice(1).sort()).toEqual(
-        ['fsync dir .', `fsync dir ${h.slice(0, 2)}`, `fsync dir ${h.slice(0, 2)}/${h.slice(2, 4)}`].sort(),
-      );
-      await tick();
-      expect(committed).toBe(false);
-      dirGate.release();
-      await commit;
-      expect(committed).toBe(true);
-    },
-  );
+  it('in memory: one file-worker step (write, fsync, rename, directory fsyncs) before commit resolves', async () => {
+    const gate = deferred();
+    const called = deferred();
+    const realPut = fsyncPool.put.bind(fsyncPool);
+    const put = vi.spyOn(fsyncPool, 'put').mockImplementation(async (...args) => {
+      called.release();
+      await gate.promise;
+      await realPut(...args);
+    });
+    const install = vi.spyOn(fsyncPool, 'install');
+    const syncFd = vi.spyOn(fsyncPool, 'syncFd');
+    const bytes = Buffer.from('durable bytes');
+    const h = sha(bytes);
+    const staged = await store.stage();
+    await staged.write(bytes);
+    expect((await staged.finish()).sha256).toBe(h);
+    expect(put).not.toHaveBeenCalled(); // nothing touches the disk before commit
+    let committed = false;
+    const commit = staged.commit().then(() => (committed = true));
+    await called.promise;
+    expect(put.mock.calls[0].slice(2)).toEqual([store.pathOf(h), tmp.dir]);
+    await tick();
+    expect(committed).toBe(false);
+    await expect(stat(store.pathOf(h))).rejects.toMatchObject({ code: 'ENOENT' });
+    gate.release();
+    await commit;
+    expect((await stat(store.pathOf(h))).size).toBe(bytes.length);
+    expect(install).not.toHaveBeenCalled();
+    expect(syncFd).not.toHaveBeenCalled();
+    expect(await readdir(path.join(tmp.dir, 'tmp'))).toEqual([]);
+  });
+
+  it('spilled to the temp file: installs only after its fsync, commit resolves only after the install', async () => {
+    const fileGate = deferred();
+    const installGate = deferred();
+    const fileCalled = deferred();
+    const installCalled = deferred();
+    const events: string[] = [];
+    const realFd = fsyncPool.syncFd.bind(fsyncPool);
+    const realInstall = fsyncPool.install.bind(fsyncPool);
+    vi.spyOn(fsyncPool, 'syncFd').mockImplementation(async (fd) => {
+      events.push('fsync file');
+      fileCalled.release();
+      await fileGate.promise;
+      await realFd(fd);
+    });
+    vi.spyOn(fsyncPool, 'install').mockImplementation(async (t, target, root) => {
+      events.push(`install ${path.relative(tmp.dir, target)}`);
+      installCalled.release();
+      await installGate.promise;
+      await realInstall(t, target, root);
+    });
+    const bytes = Buffer.alloc(SPILL_BYTES + 10_000, 0x5a);
+    const h = sha(bytes);
+    const staged = await store.stage();
+    await staged.write(bytes);
+    let committed = false;
+    const commit = staged.commit().then(() => (committed = true));
+    await fileCalled.promise;
+    await tick();
+    expect(events).toEqual(['fsync file']);
+    await expect(stat(store.pathOf(h))).rejects.toMatchObject({ code: 'ENOENT' });
+    fileGate.release();
+    await installCalled.promise;
+    expect(events).toEqual(['fsync file', `install ${h.slice(0, 2)}/${h.slice(2, 4)}/${h}`]);
+    await tick();
+    expect(committed).toBe(false);
+    installGate.release();
+    await commit;
+    expect(committed).toBe(true);
+    expect((await stat(store.pathOf(h))).size).toBe(bytes.length);
+    expect(await readdir(path.join(tmp.dir, 'tmp'))).toEqual([]);
+  });
 
   it('a failed fsync fails commit, and discard then removes the staged file', async () => {
     const eio = Object.assign(new Error('EIO'), { code: 'EIO' });
-    vi.spyOn(fsyncPool, 'syncFd').mockRejectedValue(eio);
+    vi.spyOn(fsyncPool, 'put').mockRejectedValue(eio);
     const bytes = Buffer.from('never durable');
     const staged = await store.stage();
     await staged.write(bytes);
@@ -118,6 +142,22 @@ describe('LocalBlobStore durability order (commit resolves only after fsync of f
     expect((await store.get(ref.sha256)).toString()).toBe('first part|second part');
   });
 
+  it('reuses its in-memory buffer for the next blob only after the commit, which keeps its bytes', async () => {
+    const first = Buffer.alloc(300_000, 0x11);
+    const a = await store.stage(first.length);
+    const before = store.buffers.retainedBytes;
+    await a.write(first);
+    await a.commit();
+    expect(store.buffers.retainedBytes).toBe(before + 512 * 1024); // back in the pool
+    const second = Buffer.alloc(300_000, 0x22);
+    const b = await store.stage(second.length);
+    expect(store.buffers.retainedBytes).toBe(before); // taken again
+    await b.write(second); // overwrites the shared memory the first blob was written from
+    await b.commit();
+    expect(Buffer.compare(await store.get(sha(first)), first)).toBe(0);
+    expect(Buffer.compare(await store.get(sha(second)), second)).toBe(0);
+  });
+
   it('reuses a recent statfs less the bytes installed since, then asks the filesystem again', async () => {
     const fresh = new LocalBlobStore(path.join(tmp.dir, 'free'));
     await fresh.start();
@@ -142,12 +182,33 @@ describe('LocalBlobStore durability order (commit resolves only after fsync of f
   });
 });
 
-describe('FsyncPool', () => {
-  it('fsyncs files and directories on worker threads and reports errors with their code', async () => {
+describe('FsyncPool (file steps on worker threads)', () => {
+  it('puts durably into new directories, never overwrites a staged file, reports errors with their code', async () => {
     const pool = new FsyncPool(2);
     const tmp = await makeTempDir('fsync-pool');
     try {
-      await Promise.all([pool.syncDir(tmp.dir), pool.syncDir(tmp.dir), pool.syncDir(tmp.dir)]);
+      const root = path.join(tmp.dir, 'root');
+      const target = path.join(root, 'ab', 'cd', 'blob');
+      const staged = path.join(tmp.dir, 'staging', 'a.part'); // staging dir made on demand
+      await pool.put(staged, Buffer.from('0123456789').subarray(2, 6), target, root);
+      expect(await readFile(target, 'utf8')).toBe('2345');
+      await expect(stat(staged)).rejects.toMatchObject({ code: 'ENOENT' });
+      // The same content again replaces the entry atomically.
+      await pool.put(staged, Buffer.from('2345'), target, root);
+      expect(await readFile(target, 'utf8')).toBe('2345');
+      // A staged name already taken is never overwritten, and nothing is installed.
+      await writeFile(staged, 'other');
+      const target2 = path.join(root, 'ef', '01', 'blob');
+      await expect(pool.put(staged, Buffer.from('x'), target2, root)).rejects.toMatchObject({
+        code: 'EEXIST',
+      });
+      expect(await readFile(staged, 'utf8')).toBe('other');
+      await expect(stat(target2)).rejects.toMatchObject({ code: 'ENOENT' });
+      // install: a spilled temp file into place; gone afterwards, so a second install fails.
+      await pool.install(staged, target2, root);
+      expect(await readFile(target2, 'utf8')).toBe('other');
+      await expect(pool.install(staged, target2, root)).rejects.toMatchObject({ code: 'ENOENT' });
+      await Promise.all([pool.syncDir(tmp.dir), pool.syncDir(root), pool.syncDir(path.dirname(target))]);
       await expect(pool.syncDir(path.join(tmp.dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
       await expect(pool.syncFd(987_654)).rejects.toMatchObject({ code: 'EBADF' });
     } finally {

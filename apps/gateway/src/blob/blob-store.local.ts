@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { RopError, type PluginManifest } from '@ropline/core';
 import type { BlobRef, BlobStore, StagedBlob } from './blob-store.port.js';
 import { fsyncPool } from './fsync-pool.js';
+import { StagingBuffers } from './staging-buffers.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -27,6 +28,8 @@ function checkKey(sha256: string): string {
 export const SPILL_BYTES = 2 * 1024 * 1024;
 /** In-memory buffer when no size hint is given (one doubling for a typical ~300 KB instance). */
 const INITIAL_BUFFER_BYTES = 256 * 1024;
+/** Free staging buffers kept for reuse (e.g. 64 concurrent ~300 KB instances). */
+const RETAINED_BUFFER_BYTES = 32 * 1024 * 1024;
 
 async function writeAll(h: fs.FileHandle, bytes: Uint8Array): Promise<void> {
   let off = 0;
@@ -50,8 +53,8 @@ export class LocalBlobStore implements BlobStore {
   private statfsLast: { at: number; free: number; installedThen: number } | null = null;
   /** Bytes renamed into place so far (freeBytes subtracts what came after its statfs). */
   private installedBytes = 0;
-  /** `ab/cd` directories known to exist (made or seen by this store): no mkdir per blob. */
-  private readonly knownDirs = new Set<string>();
+  /** In-memory staging, reused across blobs (staging-buffers.ts: why). */
+  readonly buffers = new StagingBuffers(SPILL_BYTES, RETAINED_BUFFER_BYTES);
 
   constructor(readonly root: string) {
     this.tmpDir = path.join(root, 'tmp');
@@ -141,7 +144,12 @@ export class LocalBlobStore implements BlobStore {
       sizeHint !== undefined && Number.isFinite(sizeHint) && sizeHint > 0
         ? Math.min(SPILL_BYTES, Math.ceil(sizeHint))
         : INITIAL_BUFFER_BYTES;
-    let mem: Buffer | null = Buffer.allocUnsafe(initial);
+    const buffers = this.buffers;
+    let mem: Buffer | null = buffers.acquire(initial);
+    const dropMem = () => {
+      if (mem) buffers.release(mem);
+      mem = null;
+    };
     let handle: fs.FileHandle | null = null;
     let size = 0;
     let ref: BlobRef | null = null;
@@ -157,20 +165,21 @@ export class LocalBlobStore implements BlobStore {
       open = false;
       await handle!.close();
     };
-    // The flush (last bytes, fsync, close) starts at finish() and runs while the caller validates
-    // and looks the instance up; commit() waits for it before the rename.
+    // A spilled blob's flush (last bytes, fsync, close) starts at finish() and runs while the
+    // caller validates and looks the instance up; commit() waits for it before the rename. A blob
+    // still in memory is written, fsynced and installed by one file-worker step at commit().
     let flushed: Promise<void> | null = null;
     const flush = async () => {
-      const h = handle ?? (await openFile());
-      if (mem) await writeAll(h, mem.subarray(0, size));
-      await fsyncPool.syncFd(h.fd);
+      await fsyncPool.syncFd(handle!.fd);
       await closeHandle();
     };
     const finish = async (): Promise<BlobRef> => {
       if (!ref) {
         ref = { sha256: hash.digest('hex'), size };
-        flushed = flush();
-        flushed.catch(() => undefined); // reported by commit()
+        if (!mem) {
+          flushed = flush();
+          flushed.catch(() => undefined); // reported by commit()
+        }
       }
       return ref;
     };
@@ -183,10 +192,9 @@ export class LocalBlobStore implements BlobStore {
         hash.update(chunk);
         if (mem && size + chunk.byteLength <= SPILL_BYTES) {
           if (size + chunk.byteLength > mem.length) {
-            const grown = Buffer.allocUnsafe(
-              Math.min(SPILL_BYTES, Math.max(mem.length * 2, size + chunk.byteLength)),
-            );
+            const grown = buffers.acquire(size + chunk.byteLength);
             mem.copy(grown, 0, 0, size);
+            buffers.release(mem);
             mem = grown;
           }
           mem.set(chunk, size);
@@ -195,9 +203,8 @@ export class LocalBlobStore implements BlobStore {
         }
         const h = handle ?? (await openFile());
         if (mem) {
-          const buffered = mem.subarray(0, size);
-          mem = null;
-          await writeAll(h, buffered);
+          await writeAll(h, mem.subarray(0, size));
+          dropMem();
         }
         await writeAll(h, chunk);
         size += chunk.byteLength;
@@ -211,17 +218,27 @@ export class LocalBlobStore implements BlobStore {
       commit: async () => {
         const r = await finish();
         if (done) return r;
-        await flushed; // a failed flush leaves the blob to discard()
+        // A failure leaves the blob to discard() (a failed put removed its temp file itself).
+        if (mem) {
+          // The worker writes straight from the shared buffer; it is reused only after the reply.
+          try {
+            await fsyncPool.put(tmp, mem.subarray(0, size), this.pathOf(r.sha256), this.root);
+          } finally {
+            dropMem();
+          }
+        } else {
+          await flushed;
+          await fsyncPool.install(tmp, this.pathOf(r.sha256), this.root);
+        }
         done = true;
-        mem = null;
-        await this.install(tmp, r.sha256, r.size);
+        this.installedBytes += r.size;
         return r;
       },
       discard: async () => {
         if (done) return;
         done = true;
         await flushed?.catch(() => undefined);
-        mem = null;
+        dropMem();
         await closeHandle().catch(() => undefined);
         if (handle) await fs.rm(tmp, { force: true });
       },
@@ -237,42 +254,6 @@ export class LocalBlobStore implements BlobStore {
       await fs.mkdir(this.tmpDir, { recursive: true });
       return fs.open(tmp, 'wx', 0o640);
     }
-  }
-
-  /**
-   * Renames a fsynced temp file into place, then fsyncs the directory and, when they were just
-   * created, its parents. The directory fsyncs run together: each must complete before this
-   * returns, and the filesystem journals them in one commit rather than one after another.
-   */
-  private async install(tmp: string, sha256: string, size: number): Promise<void> {
-    const target = this.pathOf(sha256);
-    const dir = path.dirname(target);
-    const dirs = [dir];
-    // Content already there (same digest, same bytes): rename replaces it atomically, and the
-    // directory fsync below makes the entry durable either way; no stat per blob.
-    if (this.knownDirs.has(dir)) {
-      try {
-        await fs.rename(tmp, target);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-        this.knownDirs.delete(dir); // removed behind our back: make it again
-        await this.renameIntoNewDir(tmp, target, dirs);
-      }
-    } else {
-      await this.renameIntoNewDir(tmp, target, dirs);
-    }
-    await Promise.all(dirs.map((d) => fsyncPool.syncDir(d)));
-    this.installedBytes += size;
-    this.knownDirs.add(dir);
-  }
-
-  /** mkdir -p the blob's directory, rename; new directories' parents join `dirs` to be fsynced. */
-  private async renameIntoNewDir(tmp: string, target: string, dirs: string[]): Promise<void> {
-    const dir = path.dirname(target);
-    const created = await fs.mkdir(dir, { recursive: true });
-    await fs.rename(tmp, target);
-    // New directories must themselves be recorded in their parents.
-    if (created) dirs.push(path.dirname(dir), this.root);
   }
 }
 

@@ -60,6 +60,27 @@ describe('MultipartParser', () => {
     expect(Buffer.concat(chunks).equals(payload)).toBe(true);
   });
 
+  it('finds delimiters split at every offset, with delimiter prefixes in the bodies, at every chunk size', () => {
+    // Each body is full of proper prefixes of the delimiter "\r\n--bnd", so chunk ends often fall on one.
+    const bodies = ['x\r\n-', '\r\n--bn\r', '\r', '\r\n--b\r\n--bn', 'end\r\n'];
+    const body = bodies.map((b) => `--bnd\r\n\r\n${b}\r\n`).join('') + '--bnd--\r\n';
+    for (let size = 1; size <= body.length; size++) {
+      expect(parse('bnd', body, size).map((p) => p.body)).toEqual(bodies);
+    }
+  });
+
+  it('hands out body bytes as views of the pushed chunk, not copies', () => {
+    const chunk = Buffer.alloc(64 * 1024, 0x41);
+    const parser = new MultipartParser('q');
+    expect(parser.push(Buffer.from('--q\r\n\r\n'))).toEqual([{ type: 'part-start', headers: {} }]);
+    const data = parser.push(chunk);
+    expect(data).toHaveLength(1);
+    expect(data[0].type === 'data' && data[0].chunk.buffer).toBe(chunk.buffer);
+    expect(data[0].type === 'data' && data[0].chunk.length).toBe(chunk.length);
+    parser.push(Buffer.from('\r\n--q--'));
+    parser.end();
+  });
+
   it.each([
     ['missing final delimiter', '--b\r\n\r\nX\r\n--b\r\n\r\nY'],
     ['no boundary at all', 'just some bytes'],

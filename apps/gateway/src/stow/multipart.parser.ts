@@ -8,6 +8,7 @@ export type MultipartEvent =
 
 const CRLF = Buffer.from('\r\n');
 const HEADER_END = Buffer.from('\r\n\r\n');
+const EMPTY = Buffer.alloc(0);
 const MAX_HEADER_BYTES = 16 * 1024;
 const MAX_BOUNDARY = 256;
 
@@ -21,6 +22,10 @@ function malformed(message: string): RopError {
  * Incremental multipart (RFC 2046) parser: push() chunks as they arrive, get events back, call end()
  * after the last chunk. Holds at most one header block or one delimiter's worth of bytes, so part
  * bodies stream through in constant memory. Delimiters split across chunks are handled.
+ *
+ * Body bytes are not copied: `data` events are views of the pushed chunk (only the few bytes that
+ * could begin a delimiter split across chunks are carried over, copied, into the next push). The
+ * caller consumes a push's events before it changes that chunk (HTTP body chunks never change).
  */
 export class MultipartParser {
   private readonly delimiter: Buffer;
@@ -44,12 +49,13 @@ export class MultipartParser {
   push(chunk: Uint8Array): MultipartEvent[] {
     const events: MultipartEvent[] = [];
     if (this.state === 'epilogue') return events; // the epilogue is ignored
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : Buffer.from(chunk);
+    const view = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.buf = this.buf.length ? Buffer.concat([this.buf, view]) : view;
     for (;;) {
       const progressed = this.step(events);
       if (!progressed || this.done) break;
     }
-    if (this.done) this.buf = Buffer.alloc(0);
+    if (this.done) this.buf = EMPTY;
     return events;
   }
 
@@ -111,13 +117,10 @@ export class MultipartParser {
       case 'body': {
         const i = this.buf.indexOf(this.delimiter);
         if (i < 0) {
-          // Keep what could be the start of a delimiter split across chunks.
-          const keep = Math.min(this.buf.length, this.delimiter.length - 1);
-          const emit = this.buf.length - keep;
-          // Views, not copies: `buf` is always a buffer this parser allocated (concat/from) and it is
-          // replaced, never written to, so the bytes stay as emitted.
+          // Carry over only a tail that could begin a delimiter split across chunks.
+          const emit = this.partialDelimiterAt();
           if (emit > 0) events.push({ type: 'data', chunk: this.buf.subarray(0, emit) });
-          this.buf = Buffer.from(this.buf.subarray(emit));
+          this.buf = emit < this.buf.length ? Buffer.from(this.buf.subarray(emit)) : EMPTY;
           return false;
         }
         if (i > 0) events.push({ type: 'data', chunk: this.buf.subarray(0, i) });
@@ -129,6 +132,23 @@ export class MultipartParser {
       default:
         return false;
     }
+  }
+
+  /**
+   * Where the shortest tail of `buf` that is a proper prefix of the delimiter starts, or
+   * `buf.length` when none is (the usual case: body bytes then pass without a copy).
+   */
+  private partialDelimiterAt(): number {
+    const buf = this.buf;
+    const d = this.delimiter;
+    for (
+      let k = buf.indexOf(d[0], Math.max(0, buf.length - d.length + 1));
+      k >= 0;
+      k = buf.indexOf(d[0], k + 1)
+    ) {
+      if (buf.subarray(k).equals(d.subarray(0, buf.length - k))) return k;
+    }
+    return buf.length;
   }
 
   private keepTail(): void {
