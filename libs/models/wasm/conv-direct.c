@@ -1,101 +1,43 @@
-// The input gradient of an NHWC conv2d (= a transposed conv) in WebAssembly SIMD, as register-tiled
-// sums
-//
-//   out[p, co] = sum_{taps t} sum_{c} in[addr(p, t) + c] * w[t][c][co]
-//
-// over a tile of 4 output pixels x 8 output channels (8 SIMD accumulators). The input is laid out
-// by the caller with zero padding, so the inner loops never test bounds. (The same core can run a
-// forward conv; measured, it only tied XNNPACK there, so forward convs stay with tfjs-wasm.)
+// Direct NHWC conv2d in WebAssembly SIMD on the register-tiled core of conv-tile.h (tiles of 4
+// output pixels x 8 output channels summed over the taps and input channels):
+// - conv2d_forward: out = clamp(bias + conv(x, w)) for any kernel size, stride and dilation, on an
+//   input the caller zero-padded; the filter [kh, kw, cin, cout] is first packed in panels.
+// - conv2d_backprop_input: the input gradient (= a transposed conv), walking only the taps that
+//   hit each stride class of dx columns.
 // Freestanding, no libc.
-#include <wasm_simd128.h>
+#include "conv-tile.h"
 
-#define INLINE static inline __attribute__((always_inline))
 #define MAX_TAPS 1024
-
-typedef struct {
-  int in_off; // floats from the input base to the tap's first pixel
-  int w_off;  // floats from the weight base to the tap's [c][cout] block
-} Tap;
 
 static Tap taps[MAX_TAPS];
 
-// NP pixels (input pixel r at in + r*istep, output pixel r at out + r*ostep) x 4*NV channels.
-INLINE void block_vec(float *out, int ostep, const float *in, int istep, const Tap *tp, int nt,
-                      const float *w, int cred, int cout, const float *bias, int relu, int NP, int NV) {
-  v128_t a[4][2];
-  for (int v = 0; v < NV; v++) {
-    const v128_t b0 = bias ? wasm_v128_load(bias + 4 * v) : wasm_f32x4_splat(0.f);
-    for (int r = 0; r < NP; r++) a[r][v] = b0;
-  }
-  for (int t = 0; t < nt; t++) {
-    const float *xp = in + tp[t].in_off;
-    const float *wp = w + tp[t].w_off;
-    for (int c = 0; c < cred; c++) {
-      v128_t d[2];
-      for (int v = 0; v < NV; v++) d[v] = wasm_v128_load(wp + 4 * v);
-      for (int r = 0; r < NP; r++) {
-        const v128_t s = wasm_v128_load32_splat(xp + r * istep);
-        for (int v = 0; v < NV; v++) a[r][v] = wasm_f32x4_add(a[r][v], wasm_f32x4_mul(s, d[v]));
-      }
-      xp++;
-      wp += cout;
-    }
-  }
-  const v128_t zero = wasm_f32x4_splat(0.f);
-  for (int r = 0; r < NP; r++)
-    for (int v = 0; v < NV; v++)
-      wasm_v128_store(out + r * ostep + 4 * v, relu ? wasm_f32x4_pmax(zero, a[r][v]) : a[r][v]);
+static const Clamp kLinear = {-__builtin_inff(), __builtin_inff()};
+
+// p = the [rows, cout] matrix w in panels (see panel_offset in conv-tile.h).
+__attribute__((export_name("pack_panels"))) void pack_panels(const float *w, float *p, int rows, int cout) {
+  for (int r = 0; r < rows; r++)
+    for (int co = 0; co < cout; co++) p[panel_offset(r, co, rows, cout)] = w[r * cout + co];
 }
 
-// The cout % 4 tail: one output channel, NP pixels.
-INLINE void block_scalar(float *out, int ostep, const float *in, int istep, const Tap *tp, int nt,
-                         const float *w, int cred, int cout, const float *bias, int relu, int NP) {
-  float a[4];
-  for (int r = 0; r < NP; r++) a[r] = bias ? bias[0] : 0.f;
-  for (int t = 0; t < nt; t++) {
-    const float *xp = in + tp[t].in_off;
-    const float *wp = w + tp[t].w_off;
-    for (int c = 0; c < cred; c++) {
-      const float d = wp[c * cout];
-      for (int r = 0; r < NP; r++) a[r] += xp[r * istep + c] * d;
+// out [batch, ho, wo, cout] = clamp(bias + conv(xp, w), lo, hi). xp: [batch, hp, wp, cin], the input
+// with its 'same'/explicit padding already applied (zeros), so that output (oy, ox) reads xp rows
+// oy*sh + i*dh and columns ox*sw + j*dw. wpk: the filter [kh, kw, cin, cout] as a
+// [kh*kw*cin, cout] matrix packed by pack_panels; bias: cout floats or 0.
+// Returns 0, or -1 when the filter has more than MAX_TAPS taps.
+__attribute__((export_name("conv2d_forward"))) int conv2d_forward(
+    const float *xp, const float *wpk, const float *bias, float *out, int batch, int hp, int wp, int cin,
+    int ho, int wo, int cout, int kh, int kw, int sh, int sw, int dh, int dw, float lo, float hi) {
+  if (kh * kw > MAX_TAPS) return -1;
+  const Clamp k = {lo, hi};
+  for (int i = 0; i < kh; i++)
+    for (int j = 0; j < kw; j++) {
+      taps[i * kw + j].in_off = (i * dh * wp + j * dw) * cin;
+      taps[i * kw + j].w_row = (i * kw + j) * cin;
     }
-  }
-  for (int r = 0; r < NP; r++) out[r * ostep] = relu && !(a[r] > 0.f) ? 0.f : a[r];
-}
-
-#define PIX_DISPATCH(CALL)                                                                        \
-  switch (np) {                                                                                   \
-  case 4: CALL(4); break;                                                                         \
-  case 3: CALL(3); break;                                                                         \
-  case 2: CALL(2); break;                                                                         \
-  default: CALL(1); break;                                                                        \
-  }
-
-// npix output pixels of one row (or one stride class of a row), all output channels.
-static void conv_row(float *out, int ostep, const float *in, int istep, int npix, const Tap *tp, int nt,
-                     const float *w, int cred, int cout, const float *bias, int relu) {
-  const int cv = cout & ~3;
-  for (int p0 = 0; p0 < npix; p0 += 4) {
-    const int np = npix - p0 < 4 ? npix - p0 : 4;
-    float *o = out + p0 * ostep;
-    const float *x = in + p0 * istep;
-    int co = 0;
-    for (; co + 8 <= cv; co += 8) {
-      const float *bb = bias ? bias + co : 0;
-#define V2(N) block_vec(o + co, ostep, x, istep, tp, nt, w + co, cred, cout, bb, relu, N, 2)
-      PIX_DISPATCH(V2)
-    }
-    for (; co < cv; co += 4) {
-      const float *bb = bias ? bias + co : 0;
-#define V1(N) block_vec(o + co, ostep, x, istep, tp, nt, w + co, cred, cout, bb, relu, N, 1)
-      PIX_DISPATCH(V1)
-    }
-    for (; co < cout; co++) {
-      const float *bb = bias ? bias + co : 0;
-#define S1(N) block_scalar(o + co, ostep, x, istep, tp, nt, w + co, cred, cout, bb, relu, N)
-      PIX_DISPATCH(S1)
-    }
-  }
+  for (int b = 0; b < batch; b++)
+    conv_pixels(out + b * ho * wo * cout, cout, xp + b * hp * wp * cin, sh * wp * cin, sw * cin, wo, ho * wo, taps,
+                kh * kw, wpk, kh * kw * cin, 1, cin, cout, bias, k);
+  return 0;
 }
 
 static int floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
@@ -104,7 +46,8 @@ static int floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b)
 // columns before and enough after (width wop); wt: the filter transposed to [kh, kw, cout, cin];
 // dx: [batch, h, w, cin]. dx[b,iy,ix,ci] = sum over taps (i,j) with oy = (iy+top-i*dh)/sh and
 // ox = (ix+left-j*dw)/sw integral and oy in range of dy[b,oy,ox,:] . wt[i,j,:,ci]; the columns of
-// one stride class (ix = px + sw*m) share their taps and read consecutive dy pixels.
+// one stride class (ix = px + sw*m) share their taps and read consecutive dy pixels. Strided
+// (transposed) convs thus do no multiply-adds with zeros and need no flipped filter.
 __attribute__((export_name("conv2d_backprop_input"))) int conv2d_backprop_input(
     const float *dyp, const float *wt, float *dx, int batch, int h, int w, int cin, int ho, int wop,
     int cout, int kh, int kw, int sh, int sw, int dh, int dw, int top, int left, int padl) {
@@ -122,13 +65,13 @@ __attribute__((export_name("conv2d_backprop_input"))) int conv2d_backprop_input(
             const int ox = floor_div(u, sw);
             if (ox * sw != u) continue;
             taps[nt].in_off = ((b * ho + oy) * wop + ox + padl) * cout;
-            taps[nt].w_off = (i * kw + j) * cout * cin;
+            taps[nt].w_row = (i * kw + j) * cout;
             nt++;
           }
         }
         const int npix = (w - px + sw - 1) / sw;
-        conv_row(dx + ((b * h + iy) * w + px) * cin, sw * cin, dyp, cout, npix, taps, nt, wt, cout, cin,
-                 0, 0);
+        conv_pixels(dx + ((b * h + iy) * w + px) * cin, sw * cin, dyp, 0, cout, npix, npix, taps, nt, wt,
+                    kh * kw * cout, 0, cout, cin, 0, kLinear);
       }
     }
   }

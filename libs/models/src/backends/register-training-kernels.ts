@@ -5,6 +5,7 @@ import '@tensorflow/tfjs';
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterConfig } from './kernels/conv2d-backprop-filter.kernel.js';
 import { createConv2dBackpropInputKernel } from './kernels/conv2d-direct.kernel.js';
+import { createConv2DKernel, createFusedConv2DKernel } from './kernels/conv2d-forward.kernel.js';
 import { depthwiseConv2dBackpropFilterConfig } from './kernels/depthwise-conv2d-backprop-filter.kernel.js';
 import { depthwiseConv2dBackpropInputConfig } from './kernels/depthwise-conv2d-backprop-input.kernel.js';
 import { maxPoolGradConfig } from './kernels/max-pool-grad.kernel.js';
@@ -16,11 +17,13 @@ import {
   createIdentityKernel,
   createSplitVKernel,
 } from './kernels/layout-fast.kernel.js';
+import { createSliceKernel } from './kernels/slice-rows.kernel.js';
 import { createMeanKernel, createSumKernel } from './kernels/sum-leading-axes.kernel.js';
 import { createTileKernel } from './kernels/tile-broadcast.kernel.js';
 
 /**
- * Training kernels for the tfjs 'wasm' backend (NHWC).
+ * Training kernels for the tfjs 'wasm' backend (NHWC), and the forward convs that inference runs
+ * (Conv2D, FusedConv2D: their gradients are composed from other kernels, so training is unaffected).
  * - `missing`: tfjs-wasm 4.22 has none, so `fit()` of a conv net fails without it.
  * - `faster`: tfjs-wasm has one; ours won in bench-kernels.ts (numbers in the README). `create`
  *   receives tfjs-wasm's own config, for kernels that delegate the cases they do not speed up.
@@ -48,6 +51,12 @@ export const TRAINING_KERNELS: readonly TrainingKernel[] = [
     role: 'faster',
     create: (native) => createConv2dBackpropInputKernel(native),
   },
+  { kernelName: 'Conv2D', role: 'faster', create: (native) => createConv2DKernel(required(native, 'Conv2D')) },
+  {
+    kernelName: 'FusedConv2D',
+    role: 'faster',
+    create: (native) => createFusedConv2DKernel(required(native, 'FusedConv2D')),
+  },
   { kernelName: 'MaxPoolGrad', role: 'faster', create: () => maxPoolGradConfig },
   { kernelName: 'Sum', role: 'faster', create: (native) => createSumKernel(required(native, 'Sum')) },
   { kernelName: 'Tile', role: 'faster', create: (native) => createTileKernel(required(native, 'Tile')) },
@@ -68,6 +77,7 @@ export const TRAINING_KERNELS: readonly TrainingKernel[] = [
     role: 'faster',
     create: (native) => createConcatKernel(required(native, 'Concat')),
   },
+  { kernelName: 'Slice', role: 'faster', create: (native) => createSliceKernel(required(native, 'Slice')) },
   {
     kernelName: 'FusedBatchNorm',
     role: 'faster',

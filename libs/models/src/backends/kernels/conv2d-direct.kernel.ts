@@ -1,5 +1,4 @@
 import {
-  backend_util,
   Conv2DBackpropInput,
   type Conv2DBackpropInputAttrs,
   type KernelConfig,
@@ -7,6 +6,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { convInfo, copyPadded, type ConvInfo } from './conv-input.js';
 import { MAX_TAPS, modelsWasm } from './models-wasm.js';
 import { heapF32 } from './wasm-kernel-kit.js';
 
@@ -19,38 +19,12 @@ import { heapF32 } from './wasm-kernel-kit.js';
  * and needs no flipped filter. NCHW and non-float32 go to tfjs-wasm's own (naive) kernel.
  */
 
-type Info = backend_util.Conv2DInfo;
-
-/** Copies t [B, H, W, C] into rows of width `wp` (column offset `left`) and height `hp` (row offset `top`). */
-function copyPadded(
-  dst: Float32Array,
-  src: Float32Array,
-  [b, h, w, c]: number[],
-  hp: number,
-  wp: number,
-  top: number,
-  left: number,
-): void {
-  if (hp === h && wp === w && top === 0 && left === 0) {
-    dst.set(src);
-    return;
-  }
-  dst.fill(0);
-  const row = w * c;
-  for (let n = 0; n < b; n++) {
-    for (let y = 0; y < h; y++) {
-      const s = (n * h + y) * row;
-      dst.set(src.subarray(s, s + row), ((n * hp + y + top) * wp + left) * c);
-    }
-  }
-}
-
 /** dx [B, H, W, Cin] of a conv2d with geometry `info`, from dy [B, Ho, Wo, Cout] and w [kh, kw, Cin, Cout]. */
 export function inputGradDirect(
   backend: BackendWasm,
   dy: TensorInfo,
   filter: TensorInfo,
-  info: Info,
+  info: ConvInfo,
 ): TensorInfo {
   const { batchSize: b, inHeight: h, inWidth: w, inChannels: cin, outChannels: cout } = info;
   const { outHeight: ho, outWidth: wo, filterHeight: kh, filterWidth: kw } = info;
@@ -67,7 +41,7 @@ export function inputGradDirect(
   const ndxP = b * h * w * cinP;
   const k = modelsWasm();
   const [pdy, pw, pdx, pcrop] = k.reserveF32(ndy, nw, ndxP, cinP === cin ? 0 : b * h * w * cin);
-  copyPadded(k.f32(pdy, ndy), heapF32(backend, dy), dy.shape, ho, wop, 0, padl);
+  copyPadded(k, pdy, 0, heapF32(backend, dy), dy.shape, { hp: ho, wp: wop, cp: cout, top: 0, left: padl });
   // [kh, kw, Cin, Cout] -> [kh, kw, Cout, CinP]
   const src = heapF32(backend, filter);
   const wt = k.f32(pw, nw);
@@ -111,29 +85,11 @@ export function inputGradDirect(
   return out;
 }
 
-function direct(info: Info, ...ts: (TensorInfo | null | undefined)[]): boolean {
+function direct(info: ConvInfo, ...ts: (TensorInfo | null | undefined)[]): boolean {
   return (
     info.dataFormat === 'channelsLast' &&
     info.filterHeight * info.filterWidth <= MAX_TAPS &&
     ts.every((t) => !t || t.dtype === 'float32')
-  );
-}
-
-function convInfo(
-  xShape: number[],
-  filter: TensorInfo,
-  attrs: { strides: number | [number, number]; pad: unknown; dimRoundingMode?: unknown; dilations?: unknown },
-  dataFormat: 'NHWC' | 'NCHW' = 'NHWC',
-): Info {
-  return backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    (attrs.dilations ?? 1) as number | [number, number],
-    attrs.pad as 'same',
-    attrs.dimRoundingMode as 'floor' | undefined,
-    false,
-    backend_util.convertConv2DDataFormat(dataFormat),
   );
 }
 
