@@ -94,6 +94,10 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
+  async remove(sha256: string): Promise<void> {
+    await fs.rm(this.pathOf(sha256), { force: true });
+  }
+
   async put(bytes: Uint8Array): Promise<BlobRef> {
     const staged = await this.stage();
     try {

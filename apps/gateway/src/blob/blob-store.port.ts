@@ -28,6 +28,11 @@ export interface BlobStore {
   put(bytes: Uint8Array): Promise<BlobRef>;
   /** `sizeHint`: expected bytes, if known (an allocation hint only; any size may be written). */
   stage(sizeHint?: number): Promise<StagedBlob>;
+  /**
+   * Deletes a blob no row refers to (e.g. the bytes of a refused duplicate). Absent is fine. The
+   * caller guarantees nothing refers to it; stored instances are never removed.
+   */
+  remove(sha256: string): Promise<void>;
   /** Free bytes on the store's filesystem (for the disk watermark). */
   freeBytes(): Promise<number>;
 }

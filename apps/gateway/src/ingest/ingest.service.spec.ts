@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Database } from '@ropline/db';
 import type { LocalBlobStore } from '../blob/blob-store.local.js';
 import type { StagedBlob } from '../blob/blob-store.port.js';
@@ -11,6 +11,11 @@ import { validateInstance } from './instance.validator.js';
 
 const ctx = { log: () => undefined };
 const tick = () => new Promise((r) => setTimeout(r, 30));
+function deferredGate() {
+  let release!: () => void;
+  const promise = new Promise<void>((r) => (release = r));
+  return { promise, release };
+}
 
 describe('IngestService (embedded Postgres, raw-SQL ingest path)', () => {
   let tmp: Awaited<ReturnType<typeof makeTempDir>>;
@@ -132,6 +137,73 @@ describe('IngestService (embedded Postgres, raw-SQL ingest path)', () => {
     expect(study?.series[0].instances).toHaveLength(siblings.length);
   });
 
+  it('group commit: rows of concurrent stores in one statement, each with its own decision', async () => {
+    const decide = (uid: string): RoutingRow =>
+      uid.endsWith('3')
+        ? { action: 'forward', rule: 'fw', pipeline: null, destination: 'archive' }
+        : { action: 'analyze', rule: 'op', pipeline: 'hybrid', destination: null };
+    const hook: OnStored = Object.assign(async () => undefined, {
+      route: (facts: { sopInstanceUid: string }) => decide(facts.sopInstanceUid),
+    });
+    const batched = new IngestService(db, blobs, 'reject', ctx, hook);
+    // Hold the first statement so that everything else queues behind it and goes out together.
+    const pool = db.sql();
+    const realQuery = pool.query.bind(pool) as (...a: unknown[]) => Promise<unknown>;
+    const sizes: number[] = [];
+    const release = deferredGate();
+    const spy = vi.spyOn(pool, 'query').mockImplementation((async (q: {
+      name?: string;
+      values?: unknown[][];
+    }) => {
+      if (q?.name === 'ingest_insert_instances') {
+        sizes.push(q.values![0].length);
+        if (sizes.length <= 2) await release.promise; // both slots
+      }
+      return realQuery(q);
+    }) as never);
+    try {
+      const s1 = makeInstance();
+      const s2 = makeInstance();
+      const twice = makeInstance({ studyUid: s2.studyUid });
+      const all = [
+        s1,
+        s2,
+        twice,
+        twice,
+        ...[1, 2, 3, 4].map((k) => makeInstance({ studyUid: k % 2 ? s1.studyUid : s2.studyUid })),
+      ];
+      const pending = all.map(async (i) =>
+        batched.store(await stage(i.bytes), validateInstance(i.bytes), { source: 'stow' }),
+      );
+      while (sizes.length < 2 || batched.inserts.queued < all.length - 2) await tick();
+      release.release();
+      const outcomes = await Promise.all(pending);
+      expect(sizes).toEqual([1, 1, all.length - 2]); // the rest in one statement
+      expect(outcomes.filter((o) => o === 'stored')).toHaveLength(all.length - 1);
+      expect(outcomes.filter((o) => o === 'already-stored')).toHaveLength(1);
+      for (const i of new Set(all)) {
+        const row = await db.prisma.instance.findUnique({
+          where: { sopInstanceUid: i.sopInstanceUid },
+          include: { routing: true, series: { include: { study: true } } },
+        });
+        expect(row?.blobSha256).toBe(i.sha256);
+        expect(row?.series.study.studyInstanceUid).toBe(i.studyUid);
+        expect(row?.routing).toMatchObject(decide(i.sopInstanceUid));
+        const queued = await db.prisma.outboxItem.count({ where: { sopInstanceUid: i.sopInstanceUid } });
+        expect(queued).toBe(decide(i.sopInstanceUid).action === 'forward' ? 1 : 0);
+      }
+      for (const study of [s1.studyUid, s2.studyUid]) {
+        const st = await db.prisma.study.findUnique({
+          where: { studyInstanceUid: study },
+          include: { series: true },
+        });
+        expect(st?.series).toHaveLength(1);
+      }
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('the same instance sent twice at once: one row, one stored, one already-stored', async () => {
     const a = makeInstance();
     const outcomes = await Promise.all(
@@ -157,6 +229,11 @@ describe('IngestService (embedded Postgres, raw-SQL ingest path)', () => {
       code: 'INGEST.DUPLICATE_SOP_INSTANCE',
     });
     expect(await db.prisma.instance.count({ where: { sopInstanceUid: a.sopInstanceUid } })).toBe(1);
+    // The refused bytes were written before the conflict showed, and removed again; the kept ones stay.
+    const row = await rowOf(a.sopInstanceUid);
+    const [kept, refused] = row?.blobSha256 === a.sha256 ? [a, b] : [b, a];
+    expect(await blobs.has(kept.sha256)).toBe(true);
+    expect(await blobs.has(refused.sha256)).toBe(false);
   });
 
   it('writes the routing decision of a new instance in the same statement as its rows', async () => {

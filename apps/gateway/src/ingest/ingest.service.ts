@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { RopError, type PluginContext } from '@ropline/core';
 import type { Database } from '@ropline/db';
 import type { BlobRef, BlobStore, StagedBlob } from '../blob/blob-store.port.js';
+import { GroupCommit } from './group-commit.js';
 import type { InstanceFacts } from './instance.validator.js';
 
 export type DuplicatePolicy = 'reject' | 'keep-newest';
@@ -50,50 +51,99 @@ const clip = (v: string | undefined, n: number) => (v === undefined ? null : v.s
 
 const SELECT_INSTANCE = 'SELECT id::text AS id, blob_sha256 FROM instances WHERE sop_instance_uid = $1';
 
+/** Whether any row still names a blob (instances, their history, produced objects, the outbox). */
+const BLOB_REFERENCED = `SELECT EXISTS (SELECT 1 FROM instances WHERE blob_sha256 = $1)
+  OR EXISTS (SELECT 1 FROM instance_history WHERE blob_sha256 = $1)
+  OR EXISTS (SELECT 1 FROM result_objects WHERE blob_sha256 = $1)
+  OR EXISTS (SELECT 1 FROM outbox WHERE blob_sha256 = $1) AS used`;
+
 /**
- * One statement (one round trip, one commit): upsert the study (bump last_received_at), upsert the
- * series (unchanged when it exists), insert the instance and, when $22 is set, its routing
- * decision. ON CONFLICT keeps concurrent senders of one study race-free. Returns no row (and
- * writes no decision) when the SOP Instance UID already exists.
+ * New instances, many per statement (group-commit.ts): one round trip, one commit. Per row: upsert
+ * the study (bump last_received_at), upsert the series (unchanged when it exists), insert the
+ * instance and, when it has one, its routing decision; a 'forward' route also queues the
+ * instance, as received, in the outbox (libs/outbox). ON CONFLICT keeps concurrent senders race
+ * free; studies and series are grouped first (one upsert may not touch a row twice). A SOP
+ * Instance UID already stored, or twice in the batch, inserts once: the statement returns the ids
+ * of the instance rows it inserted, and only those get a decision.
  */
-const INSERT_INSTANCE = `
-WITH st AS (
+const INSERT_INSTANCES = `
+WITH input AS (
+  SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::uuid[], $5::text[], $6::text[],
+    $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::int[],
+    $15::int[], $16::int[], $17::int[], $18::text[], $19::bigint[], $20::"IngestSource"[], $21::text[],
+    $22::"RouteAction"[], $23::text[], $24::text[], $25::text[])
+  AS t(study_id, study_uid, received_at, series_id, series_uid, modality, instance_id, sop_uid,
+    sop_class, ts, manufacturer, model, laterality, instance_number, rows, columns, frames, sha,
+    size, source, remote, action, rule, pipeline, destination)
+), st AS (
   INSERT INTO studies (id, study_instance_uid, last_received_at)
-  VALUES ($1::uuid, $2, $3::timestamptz)
+  SELECT (array_agg(study_id))[1], study_uid, max(received_at) FROM input GROUP BY study_uid
   ON CONFLICT (study_instance_uid) DO UPDATE SET last_received_at = EXCLUDED.last_received_at
-  RETURNING id
+  RETURNING id, study_instance_uid
 ), se AS (
   INSERT INTO series (id, series_instance_uid, study_id, modality)
-  SELECT $4::uuid, $5, st.id, $6 FROM st
+  SELECT DISTINCT ON (i.series_uid) i.series_id, i.series_uid, st.id, i.modality
+  FROM input i JOIN st ON st.study_instance_uid = i.study_uid ORDER BY i.series_uid
   ON CONFLICT (series_instance_uid) DO UPDATE SET series_instance_uid = EXCLUDED.series_instance_uid
-  RETURNING id
+  RETURNING id, series_instance_uid
 ), ins AS (
   INSERT INTO instances (id, sop_instance_uid, series_id, sop_class_uid, transfer_syntax_uid,
     modality, manufacturer, manufacturer_model, laterality, instance_number, rows, columns, frames,
     blob_sha256, byte_size, received_at, source, remote)
-  SELECT $7::uuid, $8, se.id, $9, $10, $6, $11, $12, $13, $14::int, $15::int, $16::int, $17::int,
-    $18, $19::bigint, $3::timestamptz, $20::"IngestSource", $21
-  FROM se
+  SELECT i.instance_id, i.sop_uid, se.id, i.sop_class, i.ts, i.modality, i.manufacturer, i.model,
+    i.laterality, i.instance_number, i.rows, i.columns, i.frames, i.sha, i.size, i.received_at,
+    i.source, i.remote
+  FROM input i JOIN se ON se.series_instance_uid = i.series_uid
   ON CONFLICT (sop_instance_uid) DO NOTHING
   RETURNING id
 ), rd AS (
   INSERT INTO routing_decisions (instance_id, action, rule, pipeline, destination, decided_at)
-  SELECT ins.id, $22::"RouteAction", $23, $24, $25, $3::timestamptz FROM ins
-  WHERE $22::"RouteAction" IS NOT NULL
+  SELECT ins.id, i.action, i.rule, i.pipeline, i.destination, i.received_at
+  FROM ins JOIN input i ON i.instance_id = ins.id WHERE i.action IS NOT NULL
 ), fw AS (
-  -- A 'forward' route queues the instance, as received, in the outbox (libs/outbox) with its row.
   INSERT INTO outbox (destination, kind, sop_instance_uid, sop_class_uid, transfer_syntax_uid,
     study_instance_uid, blob_sha256, byte_size, instance_id)
-  SELECT $25, 'forward', $8, $9, $10, $2, $18, $19::bigint, ins.id FROM ins
-  WHERE $22::"RouteAction" = 'forward' AND $25 IS NOT NULL
+  SELECT i.destination, 'forward', i.sop_uid, i.sop_class, i.ts, i.study_uid, i.sha, i.size, ins.id
+  FROM ins JOIN input i ON i.instance_id = ins.id
+  WHERE i.action = 'forward' AND i.destination IS NOT NULL
   ON CONFLICT (destination, sop_instance_uid, blob_sha256) DO NOTHING
 )
 SELECT id::text AS id FROM ins`;
 
+/** One new instance's values for INSERT_INSTANCES, in its column order. */
+type InstanceRow = [
+  studyId: string,
+  studyUid: string,
+  receivedAt: string,
+  seriesId: string,
+  seriesUid: string,
+  modality: string | null,
+  instanceId: string,
+  sopInstanceUid: string,
+  sopClassUid: string,
+  transferSyntaxUid: string,
+  manufacturer: string | null,
+  model: string | null,
+  laterality: string | null,
+  instanceNumber: number | null,
+  rows: number | null,
+  columns: number | null,
+  frames: number,
+  sha256: string,
+  size: string,
+  source: string,
+  remote: string | null,
+  action: string | null,
+  rule: string | null,
+  pipeline: string | null,
+  destination: string | null,
+];
+const ROW_WIDTH = 25;
+
 /**
  * Makes a validated instance durable: blob commit (file + directory fsync) first, then the DB rows
- * in one autocommitted statement (INSERT_INSTANCE). Returns only after both; the caller
- * acknowledges after that.
+ * in one autocommitted statement (INSERT_INSTANCE); the existing row is read only when the UID is
+ * taken. Returns only after both; the caller acknowledges after that.
  */
 export class IngestService {
   constructor(
@@ -104,6 +154,9 @@ export class IngestService {
     private readonly onStored?: OnStored,
     private readonly metrics?: IngestMetrics,
   ) {}
+
+  /** Concurrent stores' rows, written together (group-commit.ts). */
+  readonly inserts = new GroupCommit<InstanceRow, boolean>((rows) => this.insertRows(rows));
 
   async store(staged: StagedBlob, facts: InstanceFacts, from: IngestSource): Promise<StoreOutcome> {
     const t0 = performance.now();
@@ -139,52 +192,53 @@ export class IngestService {
     from: IngestSource,
     routed: { row?: RoutingRow },
   ): Promise<StoreOutcome> {
-    const ref = await staged.finish();
     const meta = { sopClassUid: facts.sopClassUid, sopInstanceUid: facts.sopInstanceUid };
-    const existing = await this.lookup(facts.sopInstanceUid);
-    if (existing && existing.blobSha256 === ref.sha256 && (await this.blobs.has(ref.sha256))) {
-      await staged.discard();
-      this.ctx.log('info', 'instance already stored', { ...meta, bytes: ref.size });
-      return 'already-stored';
-    }
-    if (existing && existing.blobSha256 !== ref.sha256 && this.policy === 'reject') {
-      await staged.discard();
+    // Durable blob first (file + directory fsynced), then the rows: never a row without its bytes.
+    // The blob goes in before we know whether the UID is new, so a new instance (the common case)
+    // costs one statement and no lookup. Repeats are harmless (content-addressed: the same bytes,
+    // the same file); a refused duplicate's bytes are removed again (removeIfUnreferenced).
+    const ref = await staged.commit();
+    const route = this.onStored?.route?.(facts, from);
+    // Twice at most: a conflicting row that is gone again (deleted meanwhile) gets one more insert.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (await this.insert(facts, ref, from, route)) {
+        routed.row = route;
+        this.ctx.log('info', 'instance stored', { ...meta, bytes: ref.size, sha256: ref.sha256 });
+        return 'stored';
+      }
+      const existing = await this.lookup(facts.sopInstanceUid);
+      if (!existing) continue;
+      if (existing.blobSha256 === ref.sha256) {
+        this.ctx.log('info', 'instance already stored', { ...meta, bytes: ref.size });
+        return 'already-stored';
+      }
+      if (this.policy === 'keep-newest') {
+        await this.replace(existing.id, facts, ref, from);
+        this.ctx.log('info', 'instance replaced (keep-newest)', { ...meta, bytes: ref.size });
+        return 'replaced';
+      }
+      await this.removeIfUnreferenced(ref.sha256);
       throw new RopError(
         'INGEST.DUPLICATE_SOP_INSTANCE',
         'An instance with this SOP Instance UID and different content is already stored',
         meta,
       );
     }
-    // Durable blob first (file + directory fsynced), then the rows: never a row without its bytes.
-    await staged.commit();
-    if (existing) {
-      await this.replace(existing.id, facts, ref, from);
-      this.ctx.log('info', 'instance replaced (keep-newest)', { ...meta, bytes: ref.size });
-      return 'replaced';
-    }
-    const route = this.onStored?.route?.(facts, from);
-    if (await this.insert(facts, ref, from, route)) {
-      routed.row = route;
-    } else {
-      // A concurrent sender stored the same UID between our lookup and insert.
-      const again = await this.lookup(facts.sopInstanceUid);
-      if (!again) {
-        // The conflicting row is gone again (deleted meanwhile): insert once more.
-        if (await this.insert(facts, ref, from, route)) {
-          routed.row = route;
-          return 'stored';
-        }
-        throw new RopError('INGEST.CONFLICT', 'Concurrent store of the same instance', meta);
-      }
-      if (again.blobSha256 === ref.sha256) return 'already-stored';
-      if (this.policy === 'keep-newest') {
-        await this.replace(again.id, facts, ref, from);
-        return 'replaced';
-      }
-      throw new RopError('INGEST.DUPLICATE_SOP_INSTANCE', 'Concurrent store with different content', meta);
-    }
-    this.ctx.log('info', 'instance stored', { ...meta, bytes: ref.size, sha256: ref.sha256 });
-    return 'stored';
+    throw new RopError('INGEST.CONFLICT', 'Concurrent store of the same instance', meta);
+  }
+
+  /**
+   * Removes a refused duplicate's blob unless a row points at it. Identical bytes carry the same
+   * SOP Instance UID, whose row holds other bytes: only a replaced (history) row or a produced
+   * object could share them.
+   */
+  private async removeIfUnreferenced(sha256: string): Promise<void> {
+    const { rows } = await this.db.sql().query<{ used: boolean }>({
+      name: 'ingest_blob_referenced',
+      text: BLOB_REFERENCED,
+      values: [sha256],
+    });
+    if (!rows[0]?.used) await this.blobs.remove(sha256);
   }
 
   /** The stored row for a SOP Instance UID (one indexed read, no ORM query compilation). */
@@ -218,50 +272,54 @@ export class IngestService {
     };
   }
 
-  /**
-   * Study upsert + series upsert + instance insert as ONE statement (one round trip, one commit,
-   * atomic on its own). False when the SOP Instance UID is already there (concurrent store).
-   */
-  private async insert(
+  /** Queues the instance's rows; false when its SOP Instance UID is already stored. */
+  private insert(
     facts: InstanceFacts,
     ref: BlobRef,
     from: IngestSource,
     route: RoutingRow | undefined,
   ): Promise<boolean> {
     const c = this.columns(facts, ref, from);
-    const { rows } = await this.db.sql().query<{ id: string }>({
-      // Named: each pooled connection parses and plans the statement once, not per instance.
-      name: 'ingest_insert_instance',
-      text: INSERT_INSTANCE,
-      values: [
-        randomUUID(),
-        facts.studyInstanceUid,
-        c.receivedAt.toISOString(),
-        randomUUID(),
-        facts.seriesInstanceUid,
-        c.modality,
-        randomUUID(),
-        facts.sopInstanceUid,
-        c.sopClassUid,
-        c.transferSyntaxUid,
-        c.manufacturer,
-        c.manufacturerModel,
-        c.laterality,
-        c.instanceNumber,
-        c.rows,
-        c.columns,
-        c.frames,
-        c.blobSha256,
-        String(ref.size),
-        c.source,
-        c.remote,
-        route?.action ?? null,
-        route ? route.rule.slice(0, 80) : null,
-        route?.pipeline ?? null,
-        route?.destination ?? null,
-      ],
+    return this.inserts.submit([
+      randomUUID(),
+      facts.studyInstanceUid,
+      c.receivedAt.toISOString(),
+      randomUUID(),
+      facts.seriesInstanceUid,
+      c.modality,
+      randomUUID(),
+      facts.sopInstanceUid,
+      c.sopClassUid,
+      c.transferSyntaxUid,
+      c.manufacturer,
+      c.manufacturerModel,
+      c.laterality,
+      c.instanceNumber,
+      c.rows,
+      c.columns,
+      c.frames,
+      c.blobSha256,
+      String(ref.size),
+      c.source,
+      c.remote,
+      route?.action ?? null,
+      route ? route.rule.slice(0, 80) : null,
+      route?.pipeline ?? null,
+      route?.destination ?? null,
+    ]);
+  }
+
+  /** Writes a batch of rows in one statement; per row, whether its instance was inserted. */
+  private async insertRows(rows: InstanceRow[]): Promise<boolean[]> {
+    const columns = Array.from({ length: ROW_WIDTH }, (_, k) => rows.map((r) => r[k]));
+    const { rows: inserted } = await this.db.sql().query<{ id: string }>({
+      // Named: each pooled connection parses and plans the statement once, not per batch.
+      name: 'ingest_insert_instances',
+      text: INSERT_INSTANCES,
+      values: columns,
     });
-    return rows.length === 1;
+    const ids = new Set(inserted.map((r) => r.id));
+    return rows.map((r) => ids.has(r[6]));
   }
 
   private async replace(id: string, facts: InstanceFacts, ref: BlobRef, from: IngestSource): Promise<void> {
