@@ -4,9 +4,17 @@ import { DicomDataset, type PixelDataRef } from '../dicom.dataset.js';
 import { DicomErrorCode, dicomError, wrapForeign } from '../dicom.errors.js';
 import { TransferSyntax } from '../uid.constants.js';
 import { parseCharsetValue } from '../charset/charset.js';
-import { dcmjs } from './dcmjs.adapter.js';
+import { dcmjs, type NaturalDataset } from './dcmjs.adapter.js';
 import { DatasetScanner, type DatasetScan } from './element.scanner.js';
-import { buildPart10, byteSyntaxOf, findMetaStart, guessBareSyntax, scanMeta } from './part10.scanner.js';
+import {
+  buildPart10,
+  byteSyntaxOf,
+  findMetaStart,
+  guessBareSyntax,
+  part10MetaElements,
+  scanMeta,
+} from './part10.scanner.js';
+import { readSimpleElements } from './simple-elements.js';
 import { checkImageSize, DEFAULT_MAX_DECODED_BYTES } from '../pixel/pixel-module.js';
 
 export interface ReadOptions {
@@ -38,8 +46,24 @@ const BARE_MIN_ELEMENTS = 3;
  * Every failure is a RopError with a DICOM.* code; nothing else escapes.
  */
 export function readDicom(bytes: Uint8Array, opts: ReadOptions = {}): DicomDataset {
+  return readDicomVia(bytes, opts).dataset;
+}
+
+/** How a read decoded its elements: 'simple' is the `only` fast path (simple-elements.ts). */
+export type ElementDecoder = 'simple' | 'dcmjs';
+
+/**
+ * readDicom, reporting which decoder ran; `forceDcmjs` skips the fast path. For parity tests and
+ * benchmarks only: not exported from the package index.
+ */
+export function readDicomVia(
+  bytes: Uint8Array,
+  opts: ReadOptions = {},
+  forceDcmjs = false,
+): { dataset: DicomDataset; decoder: ElementDecoder } {
   try {
-    return read(bytes, opts.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES, opts.only && tagsOf(opts.only));
+    const only = opts.only && tagsOf(opts.only);
+    return read(bytes, opts.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES, only, forceDcmjs);
   } catch (e) {
     throw wrapForeign(e, DicomErrorCode.MALFORMED, 'DICOM dataset could not be parsed');
   }
@@ -65,7 +89,12 @@ function tagsOf(keywords: readonly string[]): ReadonlySet<number> {
 
 const SPECIFIC_CHARACTER_SET = 0x00080005;
 
-function read(input: Uint8Array, maxBytes: number, only?: ReadonlySet<number>): DicomDataset {
+function read(
+  input: Uint8Array,
+  maxBytes: number,
+  only: ReadonlySet<number> | undefined,
+  forceDcmjs: boolean,
+): { dataset: DicomDataset; decoder: ElementDecoder } {
   if (!(input instanceof Uint8Array)) {
     throw dicomError(DicomErrorCode.NOT_DICOM, 'readDicom expects a Uint8Array (or Buffer)');
   }
@@ -101,18 +130,17 @@ function read(input: Uint8Array, maxBytes: number, only?: ReadonlySet<number>): 
 
   // dcmjs gets a rebuilt, consistent Part-10 stream without the top-level Pixel Data (and, for a
   // deflated input, the inflated dataset labelled explicit VR LE, so it does not inflate again).
+  // A header-only read of simple elements skips dcmjs: readSimpleElements decodes the same bytes.
   const pd = scan.pixelData;
-  const parts = only
-    ? scan.kept.filter(([start]) => start !== pd?.elementStart).map(([s, e]) => body.subarray(s, e))
-    : pd
-      ? [body.subarray(0, pd.elementStart), body.subarray(pd.elementEnd, scan.end)]
-      : [body.subarray(0, scan.end)];
+  const kept = only && scan.kept.filter(([start]) => start !== pd?.elementStart);
   const dcmjsSyntax = deflated ? TransferSyntax.ExplicitVRLittleEndian : transferSyntaxUid;
-  const stream = buildPart10(meta?.elements ?? [], dcmjsSyntax, parts);
-  const dict = parseWithDcmjs(stream.buffer as ArrayBuffer);
-  const naturalize = dcmjs.data.DicomMetaDictionary.naturalizeDataset;
-  const metaNatural = { ...naturalize(dict.meta), TransferSyntaxUID: transferSyntaxUid };
-  const elements = naturalize(dict.dict);
+  const simple =
+    kept && !forceDcmjs
+      ? readSimpleElements(body, kept, syntax, part10MetaElements(meta?.elements ?? [], dcmjsSyntax))
+      : null;
+  const decoded = simple ?? readWithDcmjs(body, scan, kept, meta?.elements ?? [], dcmjsSyntax);
+  const metaNatural = { ...decoded.meta, TransferSyntaxUID: transferSyntaxUid };
+  const elements = decoded.elements;
   // dcmjs reports every decoded dataset as 'ISO_IR 192'; keep the value the file really declares.
   const charset = scan.specificCharacterSet ? parseCharsetValue(scan.specificCharacterSet) : undefined;
   if (charset === undefined) delete elements.SpecificCharacterSet;
@@ -125,7 +153,26 @@ function read(input: Uint8Array, maxBytes: number, only?: ReadonlySet<number>): 
     explicitVr: syntax.explicitVr,
   });
   if (pixelData) checkImageSize(ds, maxBytes);
-  return ds;
+  return { dataset: ds, decoder: simple ? 'simple' : 'dcmjs' };
+}
+
+function readWithDcmjs(
+  body: Uint8Array,
+  scan: DatasetScan,
+  kept: Array<[number, number]> | undefined,
+  metaElements: Uint8Array[],
+  dcmjsSyntax: string,
+): { elements: NaturalDataset; meta: NaturalDataset } {
+  const pd = scan.pixelData;
+  const parts = kept
+    ? kept.map(([s, e]) => body.subarray(s, e))
+    : pd
+      ? [body.subarray(0, pd.elementStart), body.subarray(pd.elementEnd, scan.end)]
+      : [body.subarray(0, scan.end)];
+  const stream = buildPart10(metaElements, dcmjsSyntax, parts);
+  const dict = parseWithDcmjs(stream.buffer as ArrayBuffer);
+  const naturalize = dcmjs.data.DicomMetaDictionary.naturalizeDataset;
+  return { elements: naturalize(dict.dict), meta: naturalize(dict.meta) };
 }
 
 /**

@@ -125,6 +125,16 @@ export function encodeElement(group: number, element: number, vr: string, value:
 }
 
 /**
+ * The meta elements of a rebuilt header (group length excluded): the raw ones with the transfer
+ * syntax replaced by `transferSyntaxUid`, in tag order.
+ */
+export function part10MetaElements(metaElements: Uint8Array[], transferSyntaxUid: string): Uint8Array[] {
+  const ts = encodeElement(0x0002, TS_TAG_ELEMENT, 'UI', new TextEncoder().encode(transferSyntaxUid));
+  const others = metaElements.filter((e) => !(e[0] === 0x02 && e[1] === 0 && e[2] === 0x10 && e[3] === 0));
+  return [...others, ts].sort(compareTags);
+}
+
+/**
  * A Part-10 byte stream from meta elements (raw, without group length and transfer syntax) and
  * dataset parts; the group length is recomputed so the header is self-consistent.
  */
@@ -133,9 +143,7 @@ export function buildPart10(
   transferSyntaxUid: string,
   body: Uint8Array[],
 ): Uint8Array {
-  const ts = encodeElement(0x0002, TS_TAG_ELEMENT, 'UI', new TextEncoder().encode(transferSyntaxUid));
-  const others = metaElements.filter((e) => !(e[0] === 0x02 && e[1] === 0 && e[2] === 0x10 && e[3] === 0));
-  const meta = [...others, ts].sort(compareTags);
+  const meta = part10MetaElements(metaElements, transferSyntaxUid);
   const metaLength = meta.reduce((n, e) => n + e.length, 0);
   const groupLength = new Uint8Array(4);
   new DataView(groupLength.buffer).setUint32(0, metaLength, true);
