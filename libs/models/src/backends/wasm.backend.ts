@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { RopError, type PluginManifest } from '@ropline/core';
 import type { ComputeBackend } from './compute-backend.port.js';
 import { registerTrainingKernels } from './register-training-kernels.js';
+import { relaxedSimdAvailable } from './kernels/models-wasm.js';
 
 export const wasmBackendConfigSchema = z.object({
   /** false: register only the kernels tfjs-wasm lacks and keep its own slower ones (benchmarks). */
@@ -45,8 +46,9 @@ export function createWasmBackend(config: WasmBackendConfig = { fastKernels: tru
       }
     },
     describe: async () =>
-      `XNNPACK, ${await describeWasmRuntime()}, ROPline training kernels: ` +
-      registerTrainingKernels({ faster: config.fastKernels }).ours.join(', '),
+      `XNNPACK, ${await describeWasmRuntime()}, ROPline kernels (${
+        relaxedSimdAvailable() ? 'relaxed SIMD with FMA' : 'SIMD, no FMA: relaxed SIMD unavailable'
+      }): ` + registerTrainingKernels({ faster: config.fastKernels }).ours.join(', '),
     activate: async () => {
       // The kernel registry is global: register before the backend starts, re-apply on every call.
       registerTrainingKernels({ faster: config.fastKernels });
