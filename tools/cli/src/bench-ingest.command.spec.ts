@@ -26,6 +26,8 @@ describe.skipIf(!hasOrthanc)('rop bench ingest (smoke)', () => {
       'ingest',
       '--instances',
       '4',
+      '--warmup',
+      '2',
       '--concurrency',
       '1',
       '--channels',

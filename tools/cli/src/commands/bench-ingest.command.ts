@@ -22,7 +22,6 @@ const ORTHANC_BIN = '/usr/sbin/Orthanc';
 const ORTHANC_DICOMWEB = '/usr/share/orthanc/plugins/libOrthancDicomWeb.so';
 const STORESCU = '/usr/bin/storescu';
 const OP_8BIT = '1.2.840.10008.5.1.4.1.1.77.1.5.1';
-const WARMUP = 8;
 const MB = 1e6;
 
 const CHANNELS = ['stow', 'cstore'] as const;
@@ -359,6 +358,8 @@ async function sendCstore(server: Server, files: string[], concurrency: number):
 
 interface Opts {
   instances: number;
+  /** Instances sent to each fresh server before timing (JIT tier-up, connection pools). */
+  warmup: number;
   size: [number, number];
   concurrency: number[];
   channels: Channel[];
@@ -378,7 +379,7 @@ async function measure(
   try {
     const send = (files: string[], bodies: Buffer[], c: number) =>
       channel === 'stow' ? sendStow(server.stowUrl, bodies, c) : sendCstore(server, files, c);
-    const warmFailures = await send(data.warmFiles, data.warmBodies, Math.min(concurrency, WARMUP));
+    const warmFailures = await send(data.warmFiles, data.warmBodies, concurrency);
     if (warmFailures)
       throw new Error(`${server.name} refused ${warmFailures} warm-up instances (${channel})`);
     const rssStartKb = await rssKb(server.pid);
@@ -429,9 +430,9 @@ async function runBench(o: Opts): Promise<void> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'ropline-bench-ingest-'));
   await chmod(tmp, 0o755);
   try {
-    log(`writing ${o.instances} + ${WARMUP} warm-up instances (${o.size[0]}x${o.size[1]} RGB)`);
+    log(`writing ${o.instances} + ${o.warmup} warm-up instances (${o.size[0]}x${o.size[1]} RGB)`);
     const files = await writeInstances(path.join(tmp, 'files'), o.instances, o.size, '1');
-    const warmFiles = await writeInstances(path.join(tmp, 'warm'), WARMUP, o.size, '2');
+    const warmFiles = await writeInstances(path.join(tmp, 'warm'), o.warmup, o.size, '2');
     const raw = await Promise.all(files.map((f) => readFile(f)));
     const bodies = raw.map(stowBody);
     const warmBodies = (await Promise.all(warmFiles.map((f) => readFile(f)))).map(stowBody);
@@ -474,7 +475,7 @@ async function runBench(o: Opts): Promise<void> {
       instances: o.instances,
       instanceBytes: Math.round(bytes / files.length),
       size: `${o.size[0]}x${o.size[1]}`,
-      warmup: WARMUP,
+      warmup: o.warmup,
       orthancSettings: { ...ORTHANC_DURABLE, index: 'SQLite (default)' },
       roplineSettings: {
         database: 'embedded Postgres',
@@ -519,7 +520,7 @@ async function runBench(o: Opts): Promise<void> {
         ]),
       )}\n\n` +
         `${o.instances} OP instances of ${(env.instanceBytes / 1000).toFixed(0)} KB (${env.size} RGB, noise), ` +
-        `after ${WARMUP} warm-up instances; each server starts from an empty store for every row. ` +
+        `after ${o.warmup} warm-up instances sent the same way (JIT, connection pools: steady state, as a gateway runs); each server starts from an empty store for every row. ` +
         `STOW-RS: one instance per request (Node fetch); C-STORE: N dcmtk storescu processes (TCP_NODELAY=1), ` +
         `one association each. ROPline: gateway in its own Node process, embedded Postgres, worker off, routing ignore, ` +
         `dimse.maxAssociations ${maxAssociations}. ` +
@@ -540,7 +541,13 @@ export function registerBenchIngest(bench: Command): void {
       'STOW-RS and C-STORE ingest throughput and peak RSS of the ROPline gateway vs a private Orthanc ' +
         '(durable settings), same files, 1/4/16 concurrent senders',
     )
-    .option('-n, --instances <n>', 'instances per run', parsePositiveInt, 200)
+    .option('-n, --instances <n>', 'instances per run', parsePositiveInt, 400)
+    .option(
+      '--warmup <n>',
+      'instances sent to each fresh server, the same way, before timing (JIT tier-up, connection pools)',
+      parsePositiveInt,
+      100,
+    )
     .option('--size <WxH>', 'image size (RGB, ~W*H*3 bytes per instance)', parseSize, [320, 320])
     .option(
       '--concurrency <list>',
