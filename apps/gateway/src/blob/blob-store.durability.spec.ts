@@ -3,18 +3,13 @@ import { promises as fsPromises } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { deferred } from '../testing/deferred.util.js';
 import { makeTempDir } from '../testing/temp-dir.util.js';
 import { FREE_BYTES_TTL_MS, LocalBlobStore, SPILL_BYTES } from './blob-store.local.js';
 import { FsyncPool, fsyncPool } from './fsync-pool.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const tick = () => new Promise((r) => setTimeout(r, 20));
-
-function deferred() {
-  let release!: () => void;
-  const promise = new Promise<void>((r) => (release = r));
-  return { promise, release };
-}
 
 describe('LocalBlobStore durability order (commit resolves only after fsync of file and directories)', () => {
   let tmp: Awaited<ReturnType<typeof makeTempDir>>;

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { deferred } from '../testing/deferred.util.js';
 import { GroupCommit } from './group-commit.js';
-
-function deferred() {
-  let release!: () => void;
-  const promise = new Promise<void>((r) => (release = r));
-  return { promise, release };
-}
 
 describe('GroupCommit', () => {
   it('writes a lone request at once and batches what arrives while writes are in flight', async () => {

@@ -4,19 +4,28 @@ import { openDatabase, type Database } from '@ropline/db';
 import type { LocalBlobStore } from '../blob/blob-store.local.js';
 import type { StagedBlob } from '../blob/blob-store.port.js';
 import { createGatewayRegistry } from '../plugins.js';
+import { deferred } from '../testing/deferred.util.js';
 import { makeTempDir } from '../testing/temp-dir.util.js';
 import { makeInstance } from '../testing/stow.fixtures.js';
 import { IngestService, type OnStored, type RoutingRow } from './ingest.service.js';
 import { validateInstance } from './instance.validator.js';
 
 const ctx = { log: () => undefined };
-const tick = () => new Promise((r) => setTimeout(r, 30));
-function deferredGate() {
-  let release!: () => void;
-  const promise = new Promise<void>((r) => (release = r));
-  return { promise, release };
-}
 
+/** `real` with its commit() replaced (to gate it or make it fail). */
+function withCommit(real: StagedBlob, commit: StagedBlob['commit']): StagedBlob {
+  return {
+    get size() {
+      return real.size;
+    },
+    write: (c) => real.write(c),
+    finish: () => real.finish(),
+    read: () => real.read(),
+    discard: () => real.discard(),
+    commit,
+  };
+}
+const tick = () => new Promise((r) => setTimeout(r, 30));
 describe('IngestService (embedded Postgres, raw-SQL ingest path)', () => {
   let tmp: Awaited<ReturnType<typeof makeTempDir>>;
   let db: Database;
@@ -51,24 +60,14 @@ describe('IngestService (embedded Postgres, raw-SQL ingest path)', () => {
   it('writes the rows only after the blob commit (fsync) resolved, and returns only after both', async () => {
     const a = makeInstance();
     const real = await stage(a.bytes);
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
+    const gate = deferred();
     let commitDone = false;
-    const gated: StagedBlob = {
-      get size() {
-        return real.size;
-      },
-      write: (c) => real.write(c),
-      finish: () => real.finish(),
-      read: () => real.read(),
-      discard: () => real.discard(),
-      commit: async () => {
-        await gate;
-        const ref = await real.commit();
-        commitDone = true;
-        return ref;
-      },
-    };
+    const gated = withCommit(real, async () => {
+      await gate.promise;
+      const ref = await real.commit();
+      commitDone = true;
+      return ref;
+    });
     let outcome: string | null = null;
     const store = ingest
       .store(gated, validateInstance(a.bytes), { source: 'stow', remote: '127.0.0.1' })
@@ -77,7 +76,7 @@ describe('IngestService (embedded Postgres, raw-SQL ingest path)', () => {
     expect(await rowOf(a.sopInstanceUid)).toBeNull();
     expect(await blobs.has(a.sha256)).toBe(false);
     expect(outcome).toBeNull();
-    release();
+    gate.release();
     await store;
     expect(commitDone).toBe(true);
     expect(outcome).toBe('stored');
@@ -101,18 +100,9 @@ describe('IngestService (embedded Postgres, raw-SQL ingest path)', () => {
   it('a failed blob commit writes no row', async () => {
     const a = makeInstance();
     const real = await stage(a.bytes);
-    const failing: StagedBlob = {
-      get size() {
-        return real.size;
-      },
-      write: (c) => real.write(c),
-      finish: () => real.finish(),
-      read: () => real.read(),
-      discard: () => real.discard(),
-      commit: async () => {
-        throw Object.assign(new Error('disk gone'), { code: 'EIO' });
-      },
-    };
+    const failing = withCommit(real, async () => {
+      throw Object.assign(new Error('disk gone'), { code: 'EIO' });
+    });
     await expect(ingest.store(failing, validateInstance(a.bytes), { source: 'stow' })).rejects.toMatchObject({
       code: 'EIO',
     });
@@ -150,14 +140,14 @@ describe('IngestService (embedded Postgres, raw-SQL ingest path)', () => {
     const pool = db.sql();
     const realQuery = pool.query.bind(pool) as (...a: unknown[]) => Promise<unknown>;
     const sizes: number[] = [];
-    const release = deferredGate();
+    const gate = deferred();
     const spy = vi.spyOn(pool, 'query').mockImplementation((async (q: {
       name?: string;
       values?: unknown[][];
     }) => {
       if (q?.name === 'ingest_insert_instances') {
         sizes.push(q.values![0].length);
-        if (sizes.length <= 2) await release.promise; // both slots
+        if (sizes.length <= 2) await gate.promise; // both slots
       }
       return realQuery(q);
     }) as never);
@@ -176,7 +166,7 @@ describe('IngestService (embedded Postgres, raw-SQL ingest path)', () => {
         batched.store(await stage(i.bytes), validateInstance(i.bytes), { source: 'stow' }),
       );
       while (sizes.length < 2 || batched.inserts.queued < all.length - 2) await tick();
-      release.release();
+      gate.release();
       const outcomes = await Promise.all(pending);
       expect(sizes).toEqual([1, 1, all.length - 2]); // the rest in one statement
       expect(outcomes.filter((o) => o === 'stored')).toHaveLength(all.length - 1);

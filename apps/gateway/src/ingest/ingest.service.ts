@@ -138,7 +138,6 @@ type InstanceRow = [
   pipeline: string | null,
   destination: string | null,
 ];
-const ROW_WIDTH = 25;
 
 /**
  * Makes a validated instance durable: blob commit (file + directory fsync) first, then the DB rows
@@ -311,7 +310,7 @@ export class IngestService {
 
   /** Writes a batch of rows in one statement; per row, whether its instance was inserted. */
   private async insertRows(rows: InstanceRow[]): Promise<boolean[]> {
-    const columns = Array.from({ length: ROW_WIDTH }, (_, k) => rows.map((r) => r[k]));
+    const columns = rows[0].map((_, k) => rows.map((r) => r[k]));
     const { rows: inserted } = await this.db.sql().query<{ id: string }>({
       // Named: each pooled connection parses and plans the statement once, not per batch.
       name: 'ingest_insert_instances',
