@@ -19,7 +19,7 @@ interface Side {
 }
 
 describe.skipIf(!hasOrthanc)('rop bench ingest (smoke)', () => {
-  it('stores 4 instances in ROPline and Orthanc over STOW-RS and reports both', async () => {
+  it('stores 4 instances in ROPline and Orthanc over STOW-RS, twice each, and reports medians and pairs', async () => {
     const args = [
       BIN,
       'bench',
@@ -27,6 +27,8 @@ describe.skipIf(!hasOrthanc)('rop bench ingest (smoke)', () => {
       '--instances',
       '4',
       '--warmup',
+      '2',
+      '--repeat',
       '2',
       '--concurrency',
       '1',
@@ -45,7 +47,15 @@ describe.skipIf(!hasOrthanc)('rop bench ingest (smoke)', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-    const out = JSON.parse(stdout) as { rows: { channel: string; ropline: Side; orthanc: Side }[] };
+    const out = JSON.parse(stdout) as {
+      rows: {
+        channel: string;
+        ropline: Side;
+        orthanc: Side;
+        throughputRatio: number;
+        repeats: { roplineInstancesPerSec: number; orthancInstancesPerSec: number; ratio: number }[];
+      }[];
+    };
     expect(out.rows).toHaveLength(1);
     const [row] = out.rows;
     expect(row.channel).toBe('stow');
@@ -55,5 +65,20 @@ describe.skipIf(!hasOrthanc)('rop bench ingest (smoke)', () => {
       expect(side.mbPerSec).toBeGreaterThan(0);
       expect(side.rssPeakMb).toBeGreaterThan(0);
     }
+    // Two pairs: the reported rate is the median (mean of two) of the runs, the ratio the pairs' median.
+    expect(row.repeats).toHaveLength(2);
+    const [a, b] = row.repeats;
+    for (const pair of row.repeats) {
+      expect(pair.ratio).toBeCloseTo(pair.roplineInstancesPerSec / pair.orthancInstancesPerSec, 9);
+    }
+    expect(row.ropline.instancesPerSec).toBeCloseTo(
+      (a.roplineInstancesPerSec + b.roplineInstancesPerSec) / 2,
+      9,
+    );
+    expect(row.orthanc.instancesPerSec).toBeCloseTo(
+      (a.orthancInstancesPerSec + b.orthancInstancesPerSec) / 2,
+      9,
+    );
+    expect(row.throughputRatio).toBeCloseTo((a.ratio + b.ratio) / 2, 9);
   });
 });

@@ -55,10 +55,33 @@ interface ServerResult {
 interface Row {
   channel: Channel;
   concurrency: number;
+  /** The run with the median instances/s (failures: all runs; RSS peaks: the highest of all runs). */
   ropline: ServerResult;
   orthanc: ServerResult;
-  /** ROPline instances/s / Orthanc's (>= 1: ROPline at least as fast). */
+  /** Median over the repeats of ROPline instances/s / Orthanc's in the same pair (>= 1: ROPline at least as fast). */
   throughputRatio: number;
+  /** Every repeat, in order: each pair ran back to back, alternating which server went first. */
+  repeats: { roplineInstancesPerSec: number; orthancInstancesPerSec: number; ratio: number }[];
+}
+
+const median = (values: number[]): number => {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+};
+
+/** One server's runs of a row summarised: the median run, with all failures and the highest peaks. */
+function summarise(runs: ServerResult[]): ServerResult {
+  const byRate = [...runs].sort((a, b) => a.instancesPerSec - b.instancesPerSec);
+  const mid = byRate[Math.floor((byRate.length - 1) / 2)];
+  return {
+    ...mid,
+    instancesPerSec: median(runs.map((r) => r.instancesPerSec)),
+    mbPerSec: median(runs.map((r) => r.mbPerSec)),
+    failures: runs.reduce((n, r) => n + r.failures, 0),
+    rssPeakMb: Math.max(...runs.map((r) => r.rssPeakMb)),
+    treeRssPeakMb: Math.max(...runs.map((r) => r.treeRssPeakMb)),
+  };
 }
 
 async function freePort(): Promise<number> {
@@ -360,6 +383,8 @@ interface Opts {
   instances: number;
   /** Instances sent to each fresh server before timing (JIT tier-up, connection pools). */
   warmup: number;
+  /** Runs of each server per row, paired and interleaved (a noisy VM drifts between runs). */
+  repeat: number;
   size: [number, number];
   concurrency: number[];
   channels: Channel[];
@@ -443,29 +468,34 @@ async function runBench(o: Opts): Promise<void> {
     let run = 0;
     for (const channel of o.channels) {
       for (const concurrency of o.concurrency) {
-        run++;
-        log(`${channel} x${concurrency}: ROPline`);
-        const ropline = await measure(
-          (dir) => startRopline(dir, maxAssociations, gatewayRoot),
-          path.join(tmp, `ropline-${run}`),
-          channel,
-          concurrency,
-          data,
-        );
-        log(`${channel} x${concurrency}: Orthanc`);
-        const orthanc = await measure(
-          startOrthanc,
-          path.join(tmp, `orthanc-${run}`),
-          channel,
-          concurrency,
-          data,
-        );
+        const runs: Record<'ropline' | 'orthanc', ServerResult[]> = { ropline: [], orthanc: [] };
+        for (let k = 0; k < o.repeat; k++) {
+          // Alternate which server goes first, so a slow drift of the machine favours neither.
+          const order = k % 2 ? (['orthanc', 'ropline'] as const) : (['ropline', 'orthanc'] as const);
+          for (const who of order) {
+            run++;
+            log(
+              `${channel} x${concurrency}: ${who === 'ropline' ? 'ROPline' : 'Orthanc'} (${k + 1}/${o.repeat})`,
+            );
+            const start =
+              who === 'ropline'
+                ? (dir: string) => startRopline(dir, maxAssociations, gatewayRoot)
+                : startOrthanc;
+            runs[who].push(await measure(start, path.join(tmp, `${who}-${run}`), channel, concurrency, data));
+          }
+        }
+        const repeats = runs.ropline.map((r, k) => ({
+          roplineInstancesPerSec: r.instancesPerSec,
+          orthancInstancesPerSec: runs.orthanc[k].instancesPerSec,
+          ratio: r.instancesPerSec / runs.orthanc[k].instancesPerSec,
+        }));
         rows.push({
           channel,
           concurrency,
-          ropline,
-          orthanc,
-          throughputRatio: ropline.instancesPerSec / orthanc.instancesPerSec,
+          ropline: summarise(runs.ropline),
+          orthanc: summarise(runs.orthanc),
+          throughputRatio: median(repeats.map((r) => r.ratio)),
+          repeats,
         });
       }
     }
@@ -476,6 +506,7 @@ async function runBench(o: Opts): Promise<void> {
       instanceBytes: Math.round(bytes / files.length),
       size: `${o.size[0]}x${o.size[1]}`,
       warmup: o.warmup,
+      repeat: o.repeat,
       orthancSettings: { ...ORTHANC_DURABLE, index: 'SQLite (default)' },
       roplineSettings: {
         database: 'embedded Postgres',
@@ -489,17 +520,19 @@ async function runBench(o: Opts): Promise<void> {
       return;
     }
     const f = (v: number, d = 1) => v.toFixed(d);
-    const rate = (r: ServerResult) =>
-      r.failures ? `${f(r.instancesPerSec)} (${r.failures} refused)` : f(r.instancesPerSec);
+    const spread = (values: number[], d: number, unit = '') =>
+      values.length > 1 ? ` (${f(Math.min(...values), d)}${unit}-${f(Math.max(...values), d)}${unit})` : '';
+    const rate = (r: ServerResult, all: number[]) =>
+      `${f(r.instancesPerSec)}${spread(all, 0)}${r.failures ? `, ${r.failures} refused` : ''}`;
     const rss = (r: ServerResult) => `${f(r.rssStartMb, 0)} → ${f(r.rssPeakMb, 0)} (${f(r.rssEndMb, 0)})`;
     process.stdout.write(
       `${markdownTable(
         [
           'channel',
           'senders',
-          'ROPline inst/s',
-          'Orthanc inst/s',
-          'ratio',
+          'ROPline inst/s median (range)',
+          'Orthanc inst/s median (range)',
+          'ratio median (range)',
           'ROPline MB/s',
           'Orthanc MB/s',
           'ROPline RSS MB start → peak (end)',
@@ -509,9 +542,19 @@ async function runBench(o: Opts): Promise<void> {
         rows.map((r) => [
           r.channel === 'stow' ? 'STOW-RS' : 'C-STORE',
           String(r.concurrency),
-          rate(r.ropline),
-          rate(r.orthanc),
-          `${f(r.throughputRatio, 2)}x`,
+          rate(
+            r.ropline,
+            r.repeats.map((x) => x.roplineInstancesPerSec),
+          ),
+          rate(
+            r.orthanc,
+            r.repeats.map((x) => x.orthancInstancesPerSec),
+          ),
+          `${f(r.throughputRatio, 2)}x${spread(
+            r.repeats.map((x) => x.ratio),
+            2,
+            'x',
+          )}`,
           f(r.ropline.mbPerSec),
           f(r.orthanc.mbPerSec),
           rss(r.ropline),
@@ -520,6 +563,8 @@ async function runBench(o: Opts): Promise<void> {
         ]),
       )}\n\n` +
         `${o.instances} OP instances of ${(env.instanceBytes / 1000).toFixed(0)} KB (${env.size} RGB, noise), ` +
+        `${o.repeat} runs per server and row, paired back to back (the order alternating); ratio = median of the pairs' ratios; ` +
+        `MB/s median; RSS of the median run, peak the highest of all runs; ` +
         `after ${o.warmup} warm-up instances sent the same way (JIT, connection pools: steady state, as a gateway runs); each server starts from an empty store for every row. ` +
         `STOW-RS: one instance per request (Node fetch); C-STORE: N dcmtk storescu processes (TCP_NODELAY=1), ` +
         `one association each. ROPline: gateway in its own Node process, embedded Postgres, worker off, routing ignore, ` +
@@ -546,7 +591,13 @@ export function registerBenchIngest(bench: Command): void {
       '--warmup <n>',
       'instances sent to each fresh server, the same way, before timing (JIT tier-up, connection pools)',
       parsePositiveInt,
-      100,
+      1000,
+    )
+    .option(
+      '--repeat <n>',
+      'runs of each server per row, paired and interleaved; the table shows medians and ranges',
+      parsePositiveInt,
+      3,
     )
     .option('--size <WxH>', 'image size (RGB, ~W*H*3 bytes per instance)', parseSize, [320, 320])
     .option(
