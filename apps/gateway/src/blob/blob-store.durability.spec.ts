@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { deferred } from '../testing/deferred.util.js';
 import { makeTempDir } from '../testing/temp-dir.util.js';
 import { FREE_BYTES_TTL_MS, LocalBlobStore, SPILL_BYTES } from './blob-store.local.js';
-import { FsyncPool, fsyncPool } from './fsync-pool.js';
+import { directoriesToSync, FsyncPool, fsyncPool } from './fsync-pool.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const tick = () => new Promise((r) => setTimeout(r, 20));
@@ -174,6 +174,17 @@ describe('LocalBlobStore durability order (commit resolves only after fsync of f
     const [a, b] = await Promise.all([store.freeBytes(), store.freeBytes()]);
     expect(a).toBe(b);
     expect(a).toBeGreaterThan(0);
+  });
+});
+
+describe('directoriesToSync (what an install fsyncs)', () => {
+  it.each([
+    ['nothing new: the directory the file was renamed into', undefined, ['/r/ab/cd']],
+    ['a new ab/cd under an existing ab: and ab, not the root', '/r/ab/cd', ['/r/ab/cd', '/r/ab']],
+    ['new ab and ab/cd: up to the root', '/r/ab', ['/r/ab/cd', '/r/ab', '/r']],
+    ['the root made too: never above the root', '/r', ['/r/ab/cd', '/r/ab', '/r']],
+  ])('%s', (_, created, want) => {
+    expect(directoriesToSync('/r/ab/cd', created, '/r', path.posix.dirname)).toEqual(want);
   });
 });
 

@@ -23,6 +23,16 @@ describe('LocalBlobStore (plugin blob-store/local)', () => {
   });
   afterAll(() => tmp.remove());
 
+  it('starts with tmp/ and the 256 first-level directories 00..ff, and starts again over them', async () => {
+    const names = (await readdir(tmp.dir)).sort();
+    expect(names).toHaveLength(257);
+    expect(names[0]).toBe('00');
+    expect(names[255]).toBe('ff');
+    expect(names[256]).toBe('tmp');
+    await store.start(); // existing directories are fine
+    expect(await readdir(tmp.dir)).toHaveLength(257);
+  });
+
   it('puts content-addressed under ab/cd/<sha256> and reads it back', async () => {
     const bytes = Buffer.from('hello blob');
     const ref = await store.put(bytes);

@@ -60,8 +60,15 @@ export class LocalBlobStore implements BlobStore {
     this.tmpDir = path.join(root, 'tmp');
   }
 
+  /**
+   * Makes `tmp/` and the 256 first-level directories (`00`..`ff`), then fsyncs the root if any was
+   * new: a put into a new `ab/cd/` then syncs two directories, not three (fsync-pool.ts).
+   */
   async start(): Promise<void> {
     await fs.mkdir(this.tmpDir, { recursive: true });
+    const names = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+    const made = await Promise.all(names.map((n) => fs.mkdir(path.join(this.root, n), { recursive: true })));
+    if (made.some((m) => m !== undefined)) await fsyncPool.syncDir(this.root);
   }
 
   pathOf(sha256: string): string {

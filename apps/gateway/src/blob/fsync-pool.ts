@@ -17,6 +17,29 @@ import { Worker } from 'node:worker_threads';
  * different workers still share the filesystem's journal commits. Each call resolves only after
  * the kernel reported every fsync of that step done.
  */
+/**
+ * The directories whose entries an install changed, each to be fsynced: the target's directory
+ * (the renamed-in file) and, when mkdir made directories (`created`: the topmost one it made),
+ * the parent of each new one, up to `root` at most. With `ab/` already there, installing into a
+ * new `ab/cd/` syncs `ab/cd` and `ab`, not the root. Runs on the file workers (its source is
+ * embedded there), so it uses only its arguments.
+ */
+export function directoriesToSync(
+  dir: string,
+  created: string | undefined,
+  root: string,
+  dirname: (p: string) => string,
+): string[] {
+  const dirs = [dir];
+  if (created === undefined) return dirs;
+  const top = dirname(created);
+  for (let d = dirname(dir); ; d = dirname(d)) {
+    dirs.push(d);
+    if (d === top || d === root || d === dirname(d)) break;
+  }
+  return dirs;
+}
+
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
@@ -54,16 +77,12 @@ function put(tmp, bytes, target, root) {
     throw e;
   }
 }
+const directoriesToSync = ${directoriesToSync.toString()};
 function install(tmp, target, root) {
   const dir = path.dirname(target);
   const created = fs.mkdirSync(dir, { recursive: true });
   fs.renameSync(tmp, target); // same digest already there: replaced atomically by identical bytes
-  syncDir(dir);
-  // New directories must themselves be recorded in their parents (ab/cd/<sha256> under root).
-  if (created !== undefined) for (let d = path.dirname(dir); ; d = path.dirname(d)) {
-    syncDir(d);
-    if (d === root || d === path.dirname(d)) break;
-  }
+  for (const d of directoriesToSync(dir, created, root, path.dirname)) syncDir(d);
 }
 parentPort.on('message', (m) => {
   try {
