@@ -24,6 +24,11 @@ export const analysisConfigSchema = z
   .object({
     /** A study is due this long after its last routed instance (ms). */
     quietPeriodMs: z.number().int().min(0).max(86_400_000).default(30_000),
+    /**
+     * How often studies routed to analysis but never analysed (a trigger lost to a crash or a
+     * queue error) are found and scheduled (ms); also once at start-up. 0: at start-up only.
+     */
+    catchUpIntervalMs: z.number().int().min(0).max(86_400_000).default(300_000),
     /** Directory of the `default` pipeline (shorthand for pipelines.default.dir). */
     pipelineDir: z.string().min(1).optional(),
     /** Pipelines that routing rules name (`analyze` rules' `pipeline`); `default` always exists. */

@@ -32,6 +32,32 @@ function checkRulePipelines(config: GatewayConfig, resolver: PipelineResolver): 
   }
 }
 
+/**
+ * StudyAssembler.catchUp now (in the background: start-up does not wait for it) and every
+ * `intervalMs` (0: never again), one run at a time; failures are logged and retried next time.
+ */
+function startCatchUp(assembler: StudyAssembler, intervalMs: number, ctx: PluginContext) {
+  let running: Promise<void> | null = null;
+  const run = () => {
+    running ??= assembler
+      .catchUp()
+      .then(
+        () => undefined,
+        (e: unknown) =>
+          ctx.log('warn', 'analysis catch-up failed', { code: (e as { code?: string }).code ?? 'INTERNAL' }),
+      )
+      .finally(() => (running = null));
+  };
+  run();
+  const timer = intervalMs > 0 ? setInterval(run, intervalMs).unref() : null;
+  return {
+    async stop() {
+      if (timer) clearInterval(timer);
+      await running;
+    },
+  };
+}
+
 /** Queue (plugin 'job-queue'), routing + study assembly, and, when enabled, the in-process worker. */
 export async function startAnalysis(o: {
   config: GatewayConfig;
@@ -82,6 +108,7 @@ export async function startAnalysis(o: {
     quietPeriodMs: config.analysis.quietPeriodMs,
     ctx,
   });
+  const catchUp = startCatchUp(assembler, config.analysis.catchUpIntervalMs, ctx);
   let closing: Promise<void> | null = null;
   return {
     queue,
@@ -90,6 +117,7 @@ export async function startAnalysis(o: {
     worker,
     close() {
       closing ??= (async () => {
+        await catchUp.stop();
         await queue.dispose().catch(() => undefined);
         await worker?.close();
         await resolver.dispose();

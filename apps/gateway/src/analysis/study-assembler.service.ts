@@ -33,6 +33,32 @@ WITH rd AS (
 )
 SELECT instance_id FROM rd`;
 
+/**
+ * (study, pipeline) pairs with an instance routed to analysis that no analysis has looked at (no
+ * prediction row of that pipeline), unless the pair's newest analysis is still running or retrying
+ * (it, or the follow-up its trigger queued, will see the instance) or failed for good (quarantined:
+ * an operator's call, never retried by itself). Oldest first, at most $1.
+ */
+const UNANALYSED_STUDIES = `
+WITH uncovered AS (
+  SELECT se.study_id, COALESCE(d.pipeline, 'default') AS pipeline, min(d.decided_at) AS since
+  FROM routing_decisions d
+  JOIN instances i ON i.id = d.instance_id
+  JOIN series se ON se.id = i.series_id
+  WHERE d.action = 'analyze'
+    AND NOT EXISTS (
+      SELECT 1 FROM predictions p JOIN analyses a ON a.id = p.analysis_id
+      WHERE p.instance_id = i.id AND a.pipeline_key = COALESCE(d.pipeline, 'default'))
+  GROUP BY se.study_id, COALESCE(d.pipeline, 'default')
+)
+SELECT st.study_instance_uid AS "studyInstanceUid", u.pipeline
+FROM uncovered u JOIN studies st ON st.id = u.study_id
+WHERE COALESCE((
+  SELECT a.status::text FROM analyses a WHERE a.study_id = u.study_id AND a.pipeline_key = u.pipeline
+  ORDER BY a.created_at DESC LIMIT 1), 'none') NOT IN ('running', 'retrying', 'failed')
+ORDER BY u.since
+LIMIT $1`;
+
 export function routingFactsOf(facts: InstanceFacts, from: IngestSource): RoutingFacts {
   const i = facts.info;
   return {
@@ -121,6 +147,39 @@ export class StudyAssembler {
       pipeline: job.pipeline,
     });
     return id;
+  }
+
+  /**
+   * Schedules analysis for every study that routing sent to a pipeline but no analysis covered:
+   * the trigger was lost (the process died between an instance's commit and its job, or the queue
+   * refused the job). Runs at start-up and every `catchUpIntervalMs` (analysis.runtime.ts). A
+   * study whose job is already queued collapses into it (singleton key); the job itself waits out
+   * the quiet period. Returns the studies looked at and the jobs actually queued.
+   */
+  async catchUp(limit = 500): Promise<{ studies: number; scheduled: number }> {
+    const { rows } = await this.deps.db
+      .sql()
+      .query<{ studyInstanceUid: string; pipeline: string }>(UNANALYSED_STUDIES, [limit]);
+    let scheduled = 0;
+    for (const job of rows) {
+      try {
+        if (await this.trigger(job, 0)) scheduled += 1;
+      } catch (e) {
+        // e.g. a pipeline key no longer configured: the others still go.
+        this.deps.ctx.log('warn', 'analysis catch-up could not schedule a study', {
+          studyInstanceUid: job.studyInstanceUid,
+          pipeline: job.pipeline,
+          code: (e as { code?: string }).code ?? 'INTERNAL',
+        });
+      }
+    }
+    if (scheduled > 0) {
+      this.deps.ctx.log('warn', 'analysis catch-up scheduled studies whose trigger was lost', {
+        studies: rows.length,
+        scheduled,
+      });
+    }
+    return { studies: rows.length, scheduled };
   }
 
   /** Upserts the instance's routing_decisions row; false when nothing was written. */
