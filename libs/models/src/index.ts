@@ -160,6 +160,7 @@ export { NO_LINE, stageFromSegmentation, type StageDecision } from './pipelines/
 // Inference on every core: a pool of worker threads, one single-threaded backend and pipeline each.
 export {
   createInferencePool,
+  createPooledPipeline,
   type AnalyzeOptions,
   type InferencePool,
   type InferencePoolOptions,

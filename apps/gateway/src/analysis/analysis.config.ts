@@ -57,6 +57,12 @@ export const workerConfigSchema = z
     /** pg-boss polls at least every 0.5 s. */
     pollingIntervalSeconds: z.number().min(0.5).default(0.5),
     backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+    /**
+     * Worker threads that run the models, each with its own copy of the pipeline (~0.5 GB), so the
+     * process's event loop keeps receiving and serving while a study is analysed. 0: run them on
+     * the event loop itself (one copy, but ingest stalls for each image's inference).
+     */
+    inferenceThreads: z.number().int().min(0).max(64).default(1),
   })
   .strict();
 

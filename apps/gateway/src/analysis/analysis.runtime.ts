@@ -7,7 +7,7 @@ import { pipelineSources } from './analysis.config.js';
 import { ensureAnalysisQueues } from './analysis.queues.js';
 import type { AnalysisWorker } from './analysis.worker.js';
 import type { AnalysisMetrics } from './analyze-study.job.js';
-import { PipelineResolver } from './pipeline.resolver.js';
+import { PipelineResolver, pipelineLoader } from './pipeline.resolver.js';
 import { StudyAssembler } from './study-assembler.service.js';
 
 export interface AnalysisRuntime {
@@ -69,7 +69,12 @@ export async function startAnalysis(o: {
   metrics?: AnalysisMetrics;
 }): Promise<AnalysisRuntime> {
   const { config, db, ctx } = o;
-  const resolver = new PipelineResolver(pipelineSources(config.analysis), db, ctx);
+  const resolver = new PipelineResolver(
+    pipelineSources(config.analysis),
+    db,
+    ctx,
+    pipelineLoader(config.worker, ctx),
+  );
   checkRulePipelines(config, resolver);
   const queue = await o.registry.create<JobQueue>(
     'job-queue',

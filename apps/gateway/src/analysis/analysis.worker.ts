@@ -18,7 +18,7 @@ import {
   type AnalyzeStudyJob,
 } from './analysis.queues.js';
 import { runAnalyzeStudy, type AnalysisMetrics } from './analyze-study.job.js';
-import { PipelineResolver } from './pipeline.resolver.js';
+import { PipelineResolver, pipelineLoader } from './pipeline.resolver.js';
 
 export interface AnalysisWorkerDeps {
   db: Database;
@@ -50,13 +50,16 @@ export function createAnalysisWorker(deps: AnalysisWorkerDeps): AnalysisWorker {
   const analysis = analysisConfigSchema.parse(deps.analysis ?? {});
   const worker = workerConfigSchema.parse(deps.worker ?? {});
   const ownResolver = !deps.resolver;
-  const resolver = deps.resolver ?? new PipelineResolver(pipelineSources(analysis), deps.db, deps.ctx);
+  const resolver =
+    deps.resolver ??
+    new PipelineResolver(pipelineSources(analysis), deps.db, deps.ctx, pipelineLoader(worker, deps.ctx));
   let started: Promise<void> | null = null;
   let closing: Promise<void> | null = null;
   return {
     start() {
       started ??= (async () => {
-        await initBackend({ backend: worker.backend }, deps.ctx);
+        // With inference threads each thread starts its own backend (createPooledPipeline).
+        if (worker.inferenceThreads === 0) await initBackend({ backend: worker.backend }, deps.ctx);
         await ensureAnalysisQueues(deps.queue, analysis.queue);
         await deps.queue.work<AnalyzeStudyJob>(
           ANALYZE_STUDY,
@@ -74,7 +77,10 @@ export function createAnalysisWorker(deps: AnalysisWorkerDeps): AnalysisWorker {
               metrics: deps.metrics,
             }),
         );
-        deps.ctx.log('info', 'analysis worker started', { batchSize: worker.batchSize });
+        deps.ctx.log('info', 'analysis worker started', {
+          batchSize: worker.batchSize,
+          inferenceThreads: worker.inferenceThreads,
+        });
       })();
       return started;
     },

@@ -4,13 +4,37 @@ import { RopError, type PluginContext } from '@ropline/core';
 import type { Database } from '@ropline/db';
 import type { StagingPipeline } from '@ropline/models';
 import { PIPELINE_MANIFEST_FILE, pipelineManifestSchema } from '@ropline/models/manifest';
-import type { PipelineSource } from './analysis.config.js';
+import type { PipelineSource, WorkerConfig } from './analysis.config.js';
 
 export interface ResolvedPipeline {
   key: string;
   dir: string;
   name: string;
   version: string;
+}
+
+/** Loads the pipeline in a directory (pipelineLoader: on worker threads or on the event loop). */
+export type PipelineLoader = (dir: string) => Promise<StagingPipeline>;
+
+/**
+ * The worker config's loader: `inferenceThreads` > 0 runs the models on that many worker threads
+ * (createPooledPipeline), 0 on the caller's event loop. TensorFlow.js is imported with the first
+ * pipeline: an api-only process never pays for it.
+ */
+export function pipelineLoader(
+  worker: Pick<WorkerConfig, 'inferenceThreads' | 'backend'>,
+  ctx: PluginContext,
+): PipelineLoader {
+  return async (dir) => {
+    const models = await import('@ropline/models');
+    if (worker.inferenceThreads === 0) return models.loadPipeline(dir, ctx);
+    return models.createPooledPipeline({
+      pipelineDir: dir,
+      workers: worker.inferenceThreads,
+      backend: worker.backend,
+      ctx,
+    });
+  };
 }
 
 /**
@@ -25,6 +49,7 @@ export class PipelineResolver {
     private readonly sources: Record<string, PipelineSource>,
     private readonly db: Database,
     private readonly ctx: PluginContext,
+    private readonly loader: PipelineLoader = pipelineLoader({ inferenceThreads: 0, backend: 'auto' }, ctx),
   ) {}
 
   has(key: string): boolean {
@@ -79,8 +104,7 @@ export class PipelineResolver {
   load(resolved: ResolvedPipeline): Promise<StagingPipeline> {
     let p = this.loaded.get(resolved.dir);
     if (!p) {
-      // TensorFlow.js is loaded with the first pipeline: an api-only process never pays for it.
-      p = import('@ropline/models').then(({ loadPipeline }) => loadPipeline(resolved.dir, this.ctx));
+      p = this.loader(resolved.dir);
       this.loaded.set(resolved.dir, p);
       p.catch(() => this.loaded.delete(resolved.dir));
     }
@@ -90,6 +114,10 @@ export class PipelineResolver {
   async dispose(): Promise<void> {
     const all = [...this.loaded.values()];
     this.loaded.clear();
-    for (const p of all) (await p.catch(() => null))?.dispose();
+    for (const p of all) {
+      // A pooled pipeline's dispose returns the pool's close(): wait for its threads to end.
+      const done: unknown = (await p.catch(() => null))?.dispose();
+      if (done instanceof Promise) await done;
+    }
   }
 }

@@ -8,7 +8,7 @@ import { loadPipeline } from '../artifacts/pipeline-loader.js';
 import { initBackend } from '../backends/init-backend.js';
 import type { StagingPipeline, StagingResult } from '../ports/pipeline.port.js';
 import { writeTinyPipeline } from '../testing/tiny-pipeline.fixture.js';
-import { createInferencePool, type InferencePool } from './inference-pool.js';
+import { createInferencePool, createPooledPipeline, type InferencePool } from './inference-pool.js';
 
 const quiet = { log: () => undefined };
 let dir: string;
@@ -60,6 +60,25 @@ describe('createInferencePool', () => {
     expect(pool.backend).toBe('wasm');
     expect(pool.size).toBe(2);
     expect(pool.stats()).toEqual({ workers: 2, busy: 0, queued: 0, restarts: 0 });
+  });
+
+  it('reports the loaded pipeline (kind, models) as the in-process pipeline does', () => {
+    expect(pool.pipeline).toEqual({ kind: inProcess.kind, models: inProcess.models });
+    expect(pool.pipeline.kind).toBe('hybrid');
+  });
+
+  it('createPooledPipeline: a StagingPipeline on worker threads, same results, image buffer moved, dispose closes', async () => {
+    const pooled = await createPooledPipeline({ pipelineDir: dir, workers: 1, backend: 'wasm' });
+    try {
+      expect([pooled.kind, pooled.models]).toEqual([inProcess.kind, inProcess.models]);
+      const image = makeFundusLike(96, 72, 1);
+      const expected = await inProcess.analyze(makeFundusLike(96, 72, 1));
+      expect(comparable(await pooled.analyze(image))).toEqual(comparable(expected));
+      expect(image.data.byteLength).toBe(0); // moved to the worker, not copied
+    } finally {
+      await (pooled.dispose() as unknown as Promise<void>);
+    }
+    await expect(pooled.analyze(makeFundusLike(8, 8, 1))).rejects.toMatchObject({ code: 'MODEL.DISPOSED' });
   });
 
   it('gives the same results as the in-process pipeline', async () => {

@@ -3,7 +3,8 @@ import { Worker } from 'node:worker_threads';
 import { RopError, type Image8, type PluginContext } from '@ropline/core';
 import type { BackendConfigInput } from '../backends/backend-config.schema.js';
 import type { BackendName } from '../backends/compute-backend.port.js';
-import type { StagingResult } from '../ports/pipeline.port.js';
+import type { ModelRef } from '../ports/model-info.js';
+import type { PipelineKind, StagingPipeline, StagingResult } from '../ports/pipeline.port.js';
 import {
   deserializeError,
   transferableBuffer,
@@ -48,6 +49,8 @@ export interface InferencePoolStats {
 export interface InferencePool {
   /** The backend the workers run (as the first worker reported it). */
   readonly backend: BackendName;
+  /** The loaded pipeline's kind and models (as the first worker reported them). */
+  readonly pipeline: { kind: PipelineKind; models: ModelRef[] };
   readonly size: number;
   /**
    * Queues `image` for the next idle worker. Resolves with the pipeline's result (its buffers are
@@ -103,6 +106,7 @@ export async function createInferencePool(options: InferencePoolOptions): Promis
   let restarts = 0;
   let closed = false;
   let backendName = null as BackendName | null;
+  let loaded = null as { kind: PipelineKind; models: ModelRef[] } | null;
 
   function dispatch(): void {
     for (const slot of slots.values()) {
@@ -152,6 +156,7 @@ export async function createInferencePool(options: InferencePoolOptions): Promis
           case 'ready':
             slot.ready = true;
             backendName ??= msg.backend;
+            loaded ??= { kind: msg.kind, models: msg.models };
             worker.unref();
             resolveReady();
             dispatch();
@@ -245,6 +250,7 @@ export async function createInferencePool(options: InferencePoolOptions): Promis
 
   return {
     backend: backendName as BackendName,
+    pipeline: loaded as { kind: PipelineKind; models: ModelRef[] },
     size: count,
     analyze(image, opts = {}) {
       if (closed) return Promise.reject(new RopError('MODEL.DISPOSED', 'the inference pool was closed'));
@@ -266,5 +272,22 @@ export async function createInferencePool(options: InferencePoolOptions): Promis
       };
     },
     close,
+  };
+}
+
+/**
+ * A StagingPipeline whose `analyze` runs on an inference pool's worker threads (the image's pixel
+ * buffer is moved there when it can be, so the caller must not use `image.data` afterwards), so the
+ * caller's event loop stays free: a gateway keeps receiving while a study is analysed. `dispose`
+ * closes the pool.
+ */
+export async function createPooledPipeline(options: InferencePoolOptions): Promise<StagingPipeline> {
+  const pool = await createInferencePool(options);
+  return {
+    kind: pool.pipeline.kind,
+    models: pool.pipeline.models,
+    analyze: (image) => pool.analyze(image, { transfer: true }),
+    // Returns the pool's close() (a caller may wait for the threads to end; the port says void).
+    dispose: () => pool.close(),
   };
 }

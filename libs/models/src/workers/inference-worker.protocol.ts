@@ -1,7 +1,8 @@
 import { RopError, type ErrorMeta, type Image8 } from '@ropline/core';
 import type { BackendConfigInput } from '../backends/backend-config.schema.js';
 import type { BackendName } from '../backends/compute-backend.port.js';
-import type { StagingResult } from '../ports/pipeline.port.js';
+import type { ModelRef } from '../ports/model-info.js';
+import type { PipelineKind, StagingResult } from '../ports/pipeline.port.js';
 
 /**
  * Messages between the inference pool (main thread) and its workers. Everything here must survive
@@ -26,7 +27,7 @@ export interface SerializedError {
 export type ToWorker = { type: 'analyze'; id: number; image: Image8 };
 
 export type FromWorker =
-  | { type: 'ready'; backend: BackendName }
+  | { type: 'ready'; backend: BackendName; kind: PipelineKind; models: ModelRef[] }
   | { type: 'init-failed'; error: SerializedError }
   | { type: 'result'; id: number; result: StagingResult }
   | { type: 'error'; id: number; error: SerializedError }

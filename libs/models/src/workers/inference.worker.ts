@@ -45,7 +45,7 @@ try {
   const selection = await initBackend(backend, ctx);
   pipeline = await loadPipeline(pipelineDir, ctx);
   port.on('message', (msg: ToWorker) => void handle(msg));
-  send({ type: 'ready', backend: selection.name });
+  send({ type: 'ready', backend: selection.name, kind: pipeline.kind, models: pipeline.models });
 } catch (e) {
   send({ type: 'init-failed', error: serializeError(e) });
 }
