@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { deferred } from '../testing/deferred.util.js';
 import { makeTempDir } from '../testing/temp-dir.util.js';
 import { FREE_BYTES_TTL_MS, LocalBlobStore, SPILL_BYTES } from './blob-store.local.js';
-import { directoriesToSync, FsyncPool, fsyncPool } from './fsync-pool.js';
+import { directoriesToSync, FileWorkerPool, fileWorkers } from './file-workers.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const tick = () => new Promise((r) => setTimeout(r, 20));
@@ -25,14 +25,14 @@ describe('LocalBlobStore durability order (commit resolves only after fsync of f
   it('in memory: one file-worker step (write, fsync, rename, directory fsyncs) before commit resolves', async () => {
     const gate = deferred();
     const called = deferred();
-    const realPut = fsyncPool.put.bind(fsyncPool);
-    const put = vi.spyOn(fsyncPool, 'put').mockImplementation(async (...args) => {
+    const realPut = fileWorkers.put.bind(fileWorkers);
+    const put = vi.spyOn(fileWorkers, 'put').mockImplementation(async (...args) => {
       called.release();
       await gate.promise;
       await realPut(...args);
     });
-    const install = vi.spyOn(fsyncPool, 'install');
-    const syncFd = vi.spyOn(fsyncPool, 'syncFd');
+    const install = vi.spyOn(fileWorkers, 'install');
+    const syncFd = vi.spyOn(fileWorkers, 'syncFd');
     const bytes = Buffer.from('durable bytes');
     const h = sha(bytes);
     const staged = await store.stage();
@@ -60,15 +60,15 @@ describe('LocalBlobStore durability order (commit resolves only after fsync of f
     const fileCalled = deferred();
     const installCalled = deferred();
     const events: string[] = [];
-    const realFd = fsyncPool.syncFd.bind(fsyncPool);
-    const realInstall = fsyncPool.install.bind(fsyncPool);
-    vi.spyOn(fsyncPool, 'syncFd').mockImplementation(async (fd) => {
+    const realFd = fileWorkers.syncFd.bind(fileWorkers);
+    const realInstall = fileWorkers.install.bind(fileWorkers);
+    vi.spyOn(fileWorkers, 'syncFd').mockImplementation(async (fd) => {
       events.push('fsync file');
       fileCalled.release();
       await fileGate.promise;
       await realFd(fd);
     });
-    vi.spyOn(fsyncPool, 'install').mockImplementation(async (t, target, root) => {
+    vi.spyOn(fileWorkers, 'install').mockImplementation(async (t, target, root) => {
       events.push(`install ${path.relative(tmp.dir, target)}`);
       installCalled.release();
       await installGate.promise;
@@ -98,7 +98,7 @@ describe('LocalBlobStore durability order (commit resolves only after fsync of f
 
   it('a failed fsync fails commit, and discard then removes the staged file', async () => {
     const eio = Object.assign(new Error('EIO'), { code: 'EIO' });
-    vi.spyOn(fsyncPool, 'put').mockRejectedValue(eio);
+    vi.spyOn(fileWorkers, 'put').mockRejectedValue(eio);
     const bytes = Buffer.from('never durable');
     const staged = await store.stage();
     await staged.write(bytes);
@@ -188,10 +188,10 @@ describe('directoriesToSync (what an install fsyncs)', () => {
   });
 });
 
-describe('FsyncPool (file steps on worker threads)', () => {
+describe('FileWorkerPool (file steps on worker threads)', () => {
   it('puts durably into new directories, never overwrites a staged file, reports errors with their code', async () => {
-    const pool = new FsyncPool(2);
-    const tmp = await makeTempDir('fsync-pool');
+    const pool = new FileWorkerPool(2);
+    const tmp = await makeTempDir('file-workers');
     try {
       const root = path.join(tmp.dir, 'root');
       const target = path.join(root, 'ab', 'cd', 'blob');

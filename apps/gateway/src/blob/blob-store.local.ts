@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { RopError, type PluginManifest } from '@ropline/core';
 import type { BlobRef, BlobStore, StagedBlob } from './blob-store.port.js';
-import { fsyncPool } from './fsync-pool.js';
+import { fileWorkers } from './file-workers.js';
 import { StagingBuffers } from './staging-buffers.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -62,13 +62,13 @@ export class LocalBlobStore implements BlobStore {
 
   /**
    * Makes `tmp/` and the 256 first-level directories (`00`..`ff`), then fsyncs the root if any was
-   * new: a put into a new `ab/cd/` then syncs two directories, not three (fsync-pool.ts).
+   * new: a put into a new `ab/cd/` then syncs two directories, not three (file-workers.ts).
    */
   async start(): Promise<void> {
     await fs.mkdir(this.tmpDir, { recursive: true });
     const names = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
     const made = await Promise.all(names.map((n) => fs.mkdir(path.join(this.root, n), { recursive: true })));
-    if (made.some((m) => m !== undefined)) await fsyncPool.syncDir(this.root);
+    if (made.some((m) => m !== undefined)) await fileWorkers.syncDir(this.root);
   }
 
   pathOf(sha256: string): string {
@@ -181,7 +181,7 @@ export class LocalBlobStore implements BlobStore {
     // still in memory is written, fsynced and installed by one file-worker step at commit().
     let flushed: Promise<void> | null = null;
     const flush = async () => {
-      await fsyncPool.syncFd(handle!.fd);
+      await fileWorkers.syncFd(handle!.fd);
       await closeHandle();
     };
     const finish = async (): Promise<BlobRef> => {
@@ -233,13 +233,13 @@ export class LocalBlobStore implements BlobStore {
         if (mem) {
           // The worker writes straight from the shared buffer; it is reused only after the reply.
           try {
-            await fsyncPool.put(tmp, mem.subarray(0, size), this.pathOf(r.sha256), this.root);
+            await fileWorkers.put(tmp, mem.subarray(0, size), this.pathOf(r.sha256), this.root);
           } finally {
             dropMem();
           }
         } else {
           await flushed;
-          await fsyncPool.install(tmp, this.pathOf(r.sha256), this.root);
+          await fileWorkers.install(tmp, this.pathOf(r.sha256), this.root);
         }
         done = true;
         this.installedBytes += r.size;

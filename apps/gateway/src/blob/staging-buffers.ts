@@ -6,7 +6,7 @@
  * mark-compact every few hundred ms, ~30 % of the gateway's CPU on the GC's threads (measured with
  * --trace-gc and per-thread CPU). Buffers here come in power-of-two size classes and go back to a
  * free list once their blob is committed or discarded. They are SharedArrayBuffers, so a file
- * worker (fsync-pool.ts) writes one without a copy; ownership passes by protocol, not by
+ * worker (file-workers.ts) writes one without a copy; ownership passes by protocol, not by
  * transfer: the holder releases a buffer only after the worker replied.
  */
 export const MIN_CLASS_BYTES = 64 * 1024;

@@ -112,7 +112,7 @@ type Op =
 type Reply = { id: number; code?: string; message?: string };
 type Slot = { worker: Worker; busy: number };
 
-export class FsyncPool {
+export class FileWorkerPool {
   private readonly workers: Slot[] = [];
   private readonly jobs = new Map<number, Job>();
   private nextId = 1;
@@ -201,4 +201,4 @@ export class FsyncPool {
 }
 
 /** Shared by every LocalBlobStore of the process. */
-export const fsyncPool = new FsyncPool();
+export const fileWorkers = new FileWorkerPool();
