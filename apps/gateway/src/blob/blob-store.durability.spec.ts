@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fsPromises } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -189,6 +190,12 @@ describe('directoriesToSync (what an install fsyncs)', () => {
 });
 
 describe('FileWorkerPool (file steps on worker threads)', () => {
+  it('never keeps a process alive once its jobs are done', () => {
+    const child = path.join(import.meta.dirname, '../testing/file-workers-exit.child.ts');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', child], { encoding: 'utf8', timeout: 60_000 });
+    expect([r.status, r.signal, r.stdout.trim()], r.stderr).toEqual([0, null, 'synced']);
+  });
+
   it('puts durably into new directories, never overwrites a staged file, reports errors with their code', async () => {
     const pool = new FileWorkerPool(2);
     const tmp = await makeTempDir('file-workers');

@@ -151,15 +151,18 @@ export class FileWorkerPool {
     const slot = this.pick();
     const id = this.nextId++;
     slot.busy += 1;
+    slot.worker.ref(); // a job in flight keeps the process alive until it settles
     return new Promise<void>((resolve, reject) => {
       this.jobs.set(id, {
         slot,
         resolve: () => {
           slot.busy -= 1;
+          if (slot.busy === 0) slot.worker.unref();
           resolve();
         },
         reject: (e) => {
           slot.busy -= 1;
+          if (slot.busy === 0) slot.worker.unref();
           reject(e);
         },
       });
@@ -173,7 +176,10 @@ export class FileWorkerPool {
     for (const w of this.workers) if (w.busy < best.busy) best = w;
     if (best && (best.busy === 0 || this.workers.length >= this.size)) return best;
     const worker = new Worker(WORKER_SOURCE, { eval: true });
-    worker.unref(); // never keeps the process alive; callers awaiting a sync hold their own handles
+    // An idle worker never keeps the process alive: it is ref'd only while it has jobs (submit
+    // and settle above). A single unref() here was not enough: after its first job, an idle
+    // worker kept the process from exiting (`rop gateway` then hit its 30 s shutdown timer).
+    worker.unref();
     const slot: Slot = { worker, busy: 0 };
     worker.on('message', (r: Reply) => {
       const job = this.jobs.get(r.id);
