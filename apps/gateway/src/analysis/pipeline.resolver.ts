@@ -49,7 +49,7 @@ export class PipelineResolver {
     private readonly sources: Record<string, PipelineSource>,
     private readonly db: Database,
     private readonly ctx: PluginContext,
-    private readonly loader: PipelineLoader = pipelineLoader({ inferenceThreads: 0, backend: 'auto' }, ctx),
+    private readonly loader: PipelineLoader,
   ) {}
 
   has(key: string): boolean {
@@ -114,10 +114,6 @@ export class PipelineResolver {
   async dispose(): Promise<void> {
     const all = [...this.loaded.values()];
     this.loaded.clear();
-    for (const p of all) {
-      // A pooled pipeline's dispose returns the pool's close(): wait for its threads to end.
-      const done: unknown = (await p.catch(() => null))?.dispose();
-      if (done instanceof Promise) await done;
-    }
+    for (const p of all) await (await p.catch(() => null))?.dispose();
   }
 }

@@ -66,9 +66,13 @@ export class LocalBlobStore implements BlobStore {
    */
   async start(): Promise<void> {
     await fs.mkdir(this.tmpDir, { recursive: true });
-    const names = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-    const made = await Promise.all(names.map((n) => fs.mkdir(path.join(this.root, n), { recursive: true })));
-    if (made.some((m) => m !== undefined)) await fileWorkers.syncDir(this.root);
+    const present = new Set(await fs.readdir(this.root));
+    const missing = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0')).filter(
+      (n) => !present.has(n),
+    );
+    if (missing.length === 0) return; // an existing store: one readdir, no mkdir
+    await Promise.all(missing.map((n) => fs.mkdir(path.join(this.root, n), { recursive: true })));
+    await fileWorkers.syncDir(this.root);
   }
 
   pathOf(sha256: string): string {

@@ -152,17 +152,19 @@ export class FileWorkerPool {
     const id = this.nextId++;
     slot.busy += 1;
     slot.worker.ref(); // a job in flight keeps the process alive until it settles
+    const settled = () => {
+      slot.busy -= 1;
+      if (slot.busy === 0) slot.worker.unref();
+    };
     return new Promise<void>((resolve, reject) => {
       this.jobs.set(id, {
         slot,
         resolve: () => {
-          slot.busy -= 1;
-          if (slot.busy === 0) slot.worker.unref();
+          settled();
           resolve();
         },
         reject: (e) => {
-          slot.busy -= 1;
-          if (slot.busy === 0) slot.worker.unref();
+          settled();
           reject(e);
         },
       });

@@ -32,5 +32,6 @@ export interface StagingPipeline {
   readonly models: ModelRef[];
   /** `image`: decoded 8-bit RGB or gray at its original size. */
   analyze(image: Image8): Promise<StagingResult>;
-  dispose(): void;
+  /** Frees the models; a pipeline on worker threads returns a promise that settles when they end. */
+  dispose(): void | Promise<void>;
 }

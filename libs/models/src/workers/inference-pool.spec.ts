@@ -76,7 +76,7 @@ describe('createInferencePool', () => {
       expect(comparable(await pooled.analyze(image))).toEqual(comparable(expected));
       expect(image.data.byteLength).toBe(0); // moved to the worker, not copied
     } finally {
-      await (pooled.dispose() as unknown as Promise<void>);
+      await pooled.dispose();
     }
     await expect(pooled.analyze(makeFundusLike(8, 8, 1))).rejects.toMatchObject({ code: 'MODEL.DISPOSED' });
   });

@@ -287,7 +287,6 @@ export async function createPooledPipeline(options: InferencePoolOptions): Promi
     kind: pool.pipeline.kind,
     models: pool.pipeline.models,
     analyze: (image) => pool.analyze(image, { transfer: true }),
-    // Returns the pool's close() (a caller may wait for the threads to end; the port says void).
     dispose: () => pool.close(),
   };
 }
