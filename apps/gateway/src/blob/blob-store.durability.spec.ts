@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { deferred } from '../testing/deferred.util.js';
 import { makeTempDir } from '../testing/temp-dir.util.js';
 import { FREE_BYTES_TTL_MS, LocalBlobStore, SPILL_BYTES } from './blob-store.local.js';
-import { directoriesToSync, FileWorkerPool, fileWorkers } from './file-workers.js';
+import { contentPath, directoriesToSync, FileWorkerPool, fileWorkers } from './file-workers.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const tick = () => new Promise((r) => setTimeout(r, 20));
@@ -30,7 +30,7 @@ describe('LocalBlobStore durability order (commit resolves only after fsync of f
     const put = vi.spyOn(fileWorkers, 'put').mockImplementation(async (...args) => {
       called.release();
       await gate.promise;
-      await realPut(...args);
+      return realPut(...args);
     });
     const install = vi.spyOn(fileWorkers, 'install');
     const syncFd = vi.spyOn(fileWorkers, 'syncFd');
@@ -38,17 +38,18 @@ describe('LocalBlobStore durability order (commit resolves only after fsync of f
     const h = sha(bytes);
     const staged = await store.stage();
     await staged.write(bytes);
-    expect((await staged.finish()).sha256).toBe(h);
+    await staged.finish();
     expect(put).not.toHaveBeenCalled(); // nothing touches the disk before commit
     let committed = false;
     const commit = staged.commit().then(() => (committed = true));
     await called.promise;
-    expect(put.mock.calls[0].slice(2)).toEqual([store.pathOf(h), tmp.dir]);
+    expect(put.mock.calls[0][2]).toBe(tmp.dir); // the worker hashes: the target is its to derive
     await tick();
     expect(committed).toBe(false);
     await expect(stat(store.pathOf(h))).rejects.toMatchObject({ code: 'ENOENT' });
     gate.release();
     await commit;
+    expect(await staged.commit()).toEqual({ sha256: h, size: bytes.length });
     expect((await stat(store.pathOf(h))).size).toBe(bytes.length);
     expect(install).not.toHaveBeenCalled();
     expect(syncFd).not.toHaveBeenCalled();
@@ -118,10 +119,10 @@ describe('LocalBlobStore durability order (commit resolves only after fsync of f
       await staged.write(chunk);
       chunk.fill(0); // the caller reuses its buffer: the store must have copied or written it
     }
-    const ref = await staged.finish();
-    expect(ref).toEqual({ sha256: sha(big), size: big.length });
+    await staged.finish();
     expect(Buffer.compare(await staged.read(), big)).toBe(0);
-    await staged.commit();
+    const ref = await staged.commit();
+    expect(ref).toEqual({ sha256: sha(big), size: big.length });
     expect(Buffer.compare(await store.get(ref.sha256), big)).toBe(0);
   });
 
@@ -131,10 +132,10 @@ describe('LocalBlobStore durability order (commit resolves only after fsync of f
     await staged.write(chunk);
     chunk.fill(0x2d);
     await staged.write(Buffer.from('second part'));
-    const ref = await staged.finish();
+    await staged.finish();
     expect((await staged.read()).toString()).toBe('first part|second part');
+    const ref = await staged.commit();
     expect(ref.sha256).toBe(sha(Buffer.from('first part|second part')));
-    await staged.commit();
     expect((await store.get(ref.sha256)).toString()).toBe('first part|second part');
   });
 
@@ -148,7 +149,7 @@ describe('LocalBlobStore durability order (commit resolves only after fsync of f
     const second = Buffer.alloc(300_000, 0x22);
     const b = await store.stage(second.length);
     expect(store.buffers.retainedBytes).toBe(before); // taken again
-    await b.write(second); // overwrites the shared memory the first blob was written from
+    await b.write(second); // overwrites the memory the first blob was written from
     await b.commit();
     expect(Buffer.compare(await store.get(sha(first)), first)).toBe(0);
     expect(Buffer.compare(await store.get(sha(second)), second)).toBe(0);
@@ -201,20 +202,25 @@ describe('FileWorkerPool (file steps on worker threads)', () => {
     const tmp = await makeTempDir('file-workers');
     try {
       const root = path.join(tmp.dir, 'root');
-      const target = path.join(root, 'ab', 'cd', 'blob');
+      const h = sha(Buffer.from('2345'));
+      const target = contentPath(root, h, path.join);
       const staged = path.join(tmp.dir, 'staging', 'a.part'); // staging dir made on demand
-      await pool.put(staged, Buffer.from('0123456789').subarray(2, 6), target, root);
+      // The buffer is transferred (the caller's view is detached) and comes back with the digest.
+      const bytes = new Uint8Array(new ArrayBuffer(16));
+      bytes.set(Buffer.from('0123456789'));
+      const put = await pool.put(staged, bytes.subarray(2, 6), root);
+      expect(put.sha256).toBe(h);
+      expect([bytes.byteLength, put.buffer?.byteLength]).toEqual([0, 16]);
+      expect(Buffer.from(put.buffer!).subarray(0, 10).toString()).toBe('0123456789');
       expect(await readFile(target, 'utf8')).toBe('2345');
       await expect(stat(staged)).rejects.toMatchObject({ code: 'ENOENT' });
       // The same content again replaces the entry atomically.
-      await pool.put(staged, Buffer.from('2345'), target, root);
+      expect((await pool.put(staged, Buffer.from('2345'), root)).sha256).toBe(h);
       expect(await readFile(target, 'utf8')).toBe('2345');
       // A staged name already taken is never overwritten, and nothing is installed.
       await writeFile(staged, 'other');
-      const target2 = path.join(root, 'ef', '01', 'blob');
-      await expect(pool.put(staged, Buffer.from('x'), target2, root)).rejects.toMatchObject({
-        code: 'EEXIST',
-      });
+      const target2 = contentPath(root, sha(Buffer.from('x')), path.join);
+      await expect(pool.put(staged, Buffer.from('x'), root)).rejects.toMatchObject({ code: 'EEXIST' });
       expect(await readFile(staged, 'utf8')).toBe('other');
       await expect(stat(target2)).rejects.toMatchObject({ code: 'ENOENT' });
       // install: a spilled temp file into place; gone afterwards, so a second install fails.

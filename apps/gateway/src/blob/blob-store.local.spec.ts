@@ -50,10 +50,13 @@ describe('LocalBlobStore (plugin blob-store/local)', () => {
     await a.write(Buffer.from('abc'));
     await a.write(Buffer.from('def'));
     expect(a.size).toBe(6);
-    const ref = await a.finish();
-    expect(ref.sha256).toBe(sha(Buffer.from('abcdef')));
+    await expect(a.read()).rejects.toMatchObject({ code: 'BLOB.STAGE_OPEN' });
+    await a.finish();
     expect((await a.read()).toString()).toBe('abcdef');
-    await a.commit();
+    await expect(a.write(Buffer.from('g'))).rejects.toMatchObject({ code: 'BLOB.STAGE_CLOSED' });
+    const ref = await a.commit();
+    expect(ref.sha256).toBe(sha(Buffer.from('abcdef')));
+    expect(await a.commit()).toBe(ref); // once
     const b = await store.stage();
     await b.write(Buffer.from('abcdef'));
     await b.commit();

@@ -1,10 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { RopError, type PluginManifest } from '@ropline/core';
 import type { BlobRef, BlobStore, StagedBlob } from './blob-store.port.js';
-import { fileWorkers } from './file-workers.js';
+import { contentPath, fileWorkers } from './file-workers.js';
 import { StagingBuffers } from './staging-buffers.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -77,7 +77,7 @@ export class LocalBlobStore implements BlobStore {
 
   pathOf(sha256: string): string {
     checkKey(sha256);
-    return path.join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+    return contentPath(this.root, sha256, path.join);
   }
 
   async has(sha256: string): Promise<boolean> {
@@ -151,10 +151,10 @@ export class LocalBlobStore implements BlobStore {
 
   async stage(sizeHint?: number): Promise<StagedBlob> {
     const tmp = path.join(this.tmpDir, `${randomUUID()}.part`);
-    const hash = createHash('sha256');
     // Bytes stay in memory (copied: callers may reuse their buffers) up to SPILL_BYTES, so a typical
-    // instance costs one write and no re-read; past that they go to the temp file as they come. A
-    // size hint (STOW: the request's Content-Length) sizes the buffer once, no regrowth copies.
+    // instance costs one write and no re-read, and is hashed by the file worker that writes it; past
+    // that they go to the temp file as they come, hashed here. A size hint (STOW: the request's
+    // Content-Length) sizes the buffer once, no regrowth copies.
     const initial =
       sizeHint !== undefined && Number.isFinite(sizeHint) && sizeHint > 0
         ? Math.min(SPILL_BYTES, Math.ceil(sizeHint))
@@ -165,9 +165,12 @@ export class LocalBlobStore implements BlobStore {
       if (mem) buffers.release(mem);
       mem = null;
     };
+    /** Spilled blobs only: the digest of the bytes so far. */
+    let hash: Hash | null = null;
     let handle: fs.FileHandle | null = null;
     let size = 0;
-    let ref: BlobRef | null = null;
+    let finished = false;
+    let committed: Promise<BlobRef> | null = null;
     let open = false;
     let done = false;
     const openFile = async () => {
@@ -182,29 +185,40 @@ export class LocalBlobStore implements BlobStore {
     };
     // A spilled blob's flush (last bytes, fsync, close) starts at finish() and runs while the
     // caller validates and looks the instance up; commit() waits for it before the rename. A blob
-    // still in memory is written, fsynced and installed by one file-worker step at commit().
+    // still in memory is hashed, written, fsynced and installed by one file-worker step at commit().
     let flushed: Promise<void> | null = null;
     const flush = async () => {
       await fileWorkers.syncFd(handle!.fd);
       await closeHandle();
     };
-    const finish = async (): Promise<BlobRef> => {
-      if (!ref) {
-        ref = { sha256: hash.digest('hex'), size };
-        if (!mem) {
-          flushed = flush();
-          flushed.catch(() => undefined); // reported by commit()
-        }
+    const finish = async (): Promise<void> => {
+      if (finished) return;
+      finished = true;
+      if (!mem) {
+        flushed = flush();
+        flushed.catch(() => undefined); // reported by commit()
       }
-      return ref;
+    };
+    const install = async (): Promise<BlobRef> => {
+      if (mem) {
+        // The buffer goes to the worker by transfer (`mem` is detached meanwhile) and comes back.
+        const bytes = mem.subarray(0, size);
+        mem = null;
+        const put = await fileWorkers.put(tmp, bytes, this.root);
+        if (put.buffer) buffers.release(put.buffer);
+        return { sha256: put.sha256, size };
+      }
+      await flushed;
+      const r = { sha256: hash!.digest('hex'), size };
+      await fileWorkers.install(tmp, this.pathOf(r.sha256), this.root);
+      return r;
     };
     return {
       get size() {
         return size;
       },
       async write(chunk) {
-        if (ref) throw new RopError('BLOB.STAGE_CLOSED', 'write after finish');
-        hash.update(chunk);
+        if (finished) throw new RopError('BLOB.STAGE_CLOSED', 'write after finish');
         if (mem && size + chunk.byteLength <= SPILL_BYTES) {
           if (size + chunk.byteLength > mem.length) {
             const grown = buffers.acquire(size + chunk.byteLength);
@@ -218,36 +232,31 @@ export class LocalBlobStore implements BlobStore {
         }
         const h = handle ?? (await openFile());
         if (mem) {
+          hash = createHash('sha256').update(mem.subarray(0, size));
           await writeAll(h, mem.subarray(0, size));
           dropMem();
         }
+        hash!.update(chunk);
         await writeAll(h, chunk);
         size += chunk.byteLength;
       },
       finish,
       read: async () => {
+        if (!finished) throw new RopError('BLOB.STAGE_OPEN', 'read before finish');
         if (mem) return mem.subarray(0, size);
         await flushed;
         return fs.readFile(tmp);
       },
       commit: async () => {
-        const r = await finish();
-        if (done) return r;
-        // A failure leaves the blob to discard() (a failed put removed its temp file itself).
-        if (mem) {
-          // The worker writes straight from the shared buffer; it is reused only after the reply.
-          try {
-            await fileWorkers.put(tmp, mem.subarray(0, size), this.pathOf(r.sha256), this.root);
-          } finally {
-            dropMem();
-          }
-        } else {
-          await flushed;
-          await fileWorkers.install(tmp, this.pathOf(r.sha256), this.root);
-        }
-        done = true;
-        this.installedBytes += r.size;
-        return r;
+        await finish();
+        // Once: a second call gets the first one's result (a failure leaves the blob to discard();
+        // a failed put removed its temp file itself).
+        committed ??= install().then((r) => {
+          done = true;
+          this.installedBytes += r.size;
+          return r;
+        });
+        return committed;
       },
       discard: async () => {
         if (done) return;

@@ -5,17 +5,18 @@ export interface BlobRef {
 }
 
 /**
- * A blob being received: bytes go to a temp file in the store's filesystem while being hashed.
- * `commit()` makes it durable (fsync file, rename, fsync directory); `discard()` removes it.
- * Exactly one of them must be called; both are safe to call twice.
+ * A blob being received (in memory or a temp file in the store's filesystem). `commit()` hashes it
+ * if that is not done yet and makes it durable (fsync file, rename, fsync directory); `discard()`
+ * removes it. Exactly one of them must be called; both are safe to call twice.
  */
 export interface StagedBlob {
   write(chunk: Uint8Array): Promise<void>;
   readonly size: number;
-  /** Stops writing and returns the digest; the bytes stay staged. */
-  finish(): Promise<BlobRef>;
+  /** Stops writing; the bytes stay staged (their count: `size`). */
+  finish(): Promise<void>;
   /** The staged bytes (callers bound the size before reading). Only after finish(). */
   read(): Promise<Buffer>;
+  /** Makes the blob durable; its digest is known from here on. */
   commit(): Promise<BlobRef>;
   discard(): Promise<void>;
 }

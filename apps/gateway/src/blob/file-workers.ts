@@ -3,8 +3,9 @@ import { Worker } from 'node:worker_threads';
 /**
  * The blob store's blocking file work on worker threads, one message per step of a durable put:
  *
- * - `put(tmp, bytes, target, root)`: create `tmp` (O_EXCL), write, fsync, close, then `install`;
- *   a blob held in memory becomes durable in one trip;
+ * - `put(tmp, bytes, root)`: sha256 the bytes, create `tmp` (O_EXCL), write, fsync, close, then
+ *   `install` it at its content path; a blob held in memory becomes durable in one trip, is not
+ *   hashed on the main thread, and its buffer travels there and back by transfer, not by copy;
  * - `install(tmp, target, root)`: mkdir -p the target's directory, rename, fsync the directory and,
  *   when directories were created, their parents up to `root`;
  * - `syncFd(fd)` / `syncDir(dir)`: single fsyncs (temp files written as they stream in).
@@ -17,6 +18,14 @@ import { Worker } from 'node:worker_threads';
  * different workers still share the filesystem's journal commits. Each call resolves only after
  * the kernel reported every fsync of that step done.
  */
+/**
+ * Where a blob with this digest lives: `<root>/ab/cd/<sha256>`. Runs on the file workers too (its
+ * source is embedded there), so it uses only its arguments.
+ */
+export function contentPath(root: string, sha256: string, join: (...p: string[]) => string): string {
+  return join(root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+}
+
 /**
  * The directories whose entries an install changed, each to be fsynced: the target's directory
  * (the renamed-in file) and, when mkdir made directories (`created`: the topmost one it made),
@@ -42,6 +51,7 @@ export function directoriesToSync(
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 function syncDir(dir) {
@@ -68,14 +78,17 @@ function writeDurable(file, bytes) {
   }
   fs.closeSync(fd);
 }
-function put(tmp, bytes, target, root) {
+const contentPath = ${contentPath.toString()};
+function put(tmp, bytes, root) {
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
   writeDurable(tmp, bytes);
   try {
-    install(tmp, target, root);
+    install(tmp, contentPath(root, sha256, path.join), root);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
     throw e;
   }
+  return sha256;
 }
 const directoriesToSync = ${directoriesToSync.toString()};
 function install(tmp, target, root) {
@@ -85,31 +98,40 @@ function install(tmp, target, root) {
   for (const d of directoriesToSync(dir, created, root, path.dirname)) syncDir(d);
 }
 parentPort.on('message', (m) => {
+  // A put's buffer goes back with the reply, success or not (the sender pools it).
+  const back = m.op === 'put' ? [m.bytes.buffer] : [];
   try {
+    let sha256;
     if (m.op === 'fsync') fs.fsyncSync(m.fd);
     else if (m.op === 'syncDir') syncDir(m.dir);
-    else if (m.op === 'put') put(m.tmp, m.bytes, m.target, m.root);
+    else if (m.op === 'put') sha256 = put(m.tmp, m.bytes, m.root);
     else if (m.op === 'install') install(m.tmp, m.target, m.root);
     else throw new Error('unknown op ' + m.op);
-    parentPort.postMessage({ id: m.id });
+    parentPort.postMessage({ id: m.id, sha256, buffer: back[0] }, back);
   } catch (e) {
-    parentPort.postMessage({ id: m.id, code: e.code, message: e.message });
+    parentPort.postMessage({ id: m.id, code: e.code, message: e.message, buffer: back[0] }, back);
   }
 });
 `;
 
-interface Job {
-  slot: Slot;
-  resolve(): void;
-  reject(e: Error): void;
-}
-
 type Op =
   | { op: 'fsync'; fd: number }
   | { op: 'syncDir'; dir: string }
-  | { op: 'put'; tmp: string; bytes: Uint8Array; target: string; root: string }
+  | { op: 'put'; tmp: string; bytes: Uint8Array; root: string }
   | { op: 'install'; tmp: string; target: string; root: string };
-type Reply = { id: number; code?: string; message?: string };
+type Reply = { id: number; code?: string; message?: string; sha256?: string; buffer?: ArrayBuffer };
+
+interface Job {
+  slot: Slot;
+  resolve(r: Reply): void;
+  reject(e: Error): void;
+}
+
+/** What a put hands back: the digest it stored under, and the (transferred) buffer it wrote. */
+export interface PutResult {
+  sha256: string;
+  buffer: ArrayBuffer | undefined;
+}
 type Slot = { worker: Worker; busy: number };
 
 export class FileWorkerPool {
@@ -120,34 +142,39 @@ export class FileWorkerPool {
   constructor(private readonly size = 8) {}
 
   /** fsync(2) an open file descriptor (the caller keeps it open until this settles). */
-  syncFd(fd: number): Promise<void> {
-    return this.submit({ op: 'fsync', fd });
+  async syncFd(fd: number): Promise<void> {
+    await this.submit({ op: 'fsync', fd });
   }
 
   /** Opens a directory read-only, fsyncs it, closes it. */
-  syncDir(dir: string): Promise<void> {
-    return this.submit({ op: 'syncDir', dir });
+  async syncDir(dir: string): Promise<void> {
+    await this.submit({ op: 'syncDir', dir });
   }
 
   /**
-   * Creates `tmp` (never overwrites: EEXIST), writes `bytes`, fsyncs and closes it, then installs it
-   * as `install` does. On failure `tmp` is removed; `target` is then untouched or, if the rename
-   * happened, complete. `bytes` is copied to the worker, except over a SharedArrayBuffer: the
-   * worker reads that memory in place, so the caller must not reuse it before this settles.
+   * Hashes `bytes` (sha256), creates `tmp` (never overwrites: EEXIST), writes, fsyncs and closes
+   * it, then installs it at `contentPath(root, sha256)` as `install` does. On failure `tmp` is
+   * removed; the target is then untouched or, if the rename happened, complete.
+   *
+   * `bytes.buffer` is transferred, not copied: the caller's views of it are detached from the call
+   * on, and the buffer comes back in the result (undefined if the job failed or Node would not
+   * transfer it, e.g. its small-Buffer pool: that one is copied and stays usable).
    */
-  put(tmp: string, bytes: Uint8Array, target: string, root: string): Promise<void> {
-    return this.submit({ op: 'put', tmp, bytes, target, root });
+  async put(tmp: string, bytes: Uint8Array, root: string): Promise<PutResult> {
+    const transfer = bytes.buffer instanceof ArrayBuffer ? [bytes.buffer] : [];
+    const r = await this.submit({ op: 'put', tmp, bytes, root }, transfer);
+    return { sha256: r.sha256!, buffer: r.buffer };
   }
 
   /**
    * Renames the fsynced `tmp` to `target` (making its directory), fsyncs the directory and any new
    * parents up to `root`. Resolves when the entry is durable.
    */
-  install(tmp: string, target: string, root: string): Promise<void> {
-    return this.submit({ op: 'install', tmp, target, root });
+  async install(tmp: string, target: string, root: string): Promise<void> {
+    await this.submit({ op: 'install', tmp, target, root });
   }
 
-  private submit(msg: Op): Promise<void> {
+  private submit(msg: Op, transfer: ArrayBuffer[] = []): Promise<Reply> {
     const slot = this.pick();
     const id = this.nextId++;
     slot.busy += 1;
@@ -156,19 +183,19 @@ export class FileWorkerPool {
       slot.busy -= 1;
       if (slot.busy === 0) slot.worker.unref();
     };
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<Reply>((resolve, reject) => {
       this.jobs.set(id, {
         slot,
-        resolve: () => {
+        resolve: (r) => {
           settled();
-          resolve();
+          resolve(r);
         },
         reject: (e) => {
           settled();
           reject(e);
         },
       });
-      slot.worker.postMessage({ id, ...msg });
+      slot.worker.postMessage({ id, ...msg }, transfer);
     });
   }
 
@@ -187,7 +214,7 @@ export class FileWorkerPool {
       const job = this.jobs.get(r.id);
       if (!job) return;
       this.jobs.delete(r.id);
-      if (r.code === undefined && r.message === undefined) job.resolve();
+      if (r.code === undefined && r.message === undefined) job.resolve(r);
       else job.reject(Object.assign(new Error(r.message ?? 'file operation failed'), { code: r.code }));
     });
     worker.on('error', (e) => {

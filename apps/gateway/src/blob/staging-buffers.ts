@@ -5,14 +5,15 @@
  * full mark-compact each time external memory grew by 64 MB: at 100+ instances/s that was a
  * mark-compact every few hundred ms, ~30 % of the gateway's CPU on the GC's threads (measured with
  * --trace-gc and per-thread CPU). Buffers here come in power-of-two size classes and go back to a
- * free list once their blob is committed or discarded. They are SharedArrayBuffers, so a file
- * worker (file-workers.ts) writes one without a copy; ownership passes by protocol, not by
- * transfer: the holder releases a buffer only after the worker replied.
+ * free list once their blob is committed or discarded. They are plain ArrayBuffers that travel to
+ * a file worker (file-workers.ts) and back by transfer, never by copy. Not SharedArrayBuffers: V8
+ * copies into shared memory with relaxed atomics (`relaxed_memmove`), which profiled at ~0.2 ms of
+ * main-thread time per 300 KB instance, as much as hashing it; a plain copy is several times faster.
  */
 export const MIN_CLASS_BYTES = 64 * 1024;
 
 export class StagingBuffers {
-  private readonly free = new Map<number, SharedArrayBuffer[]>();
+  private readonly free = new Map<number, ArrayBuffer[]>();
   private retained = 0;
 
   /**
@@ -31,20 +32,24 @@ export class StagingBuffers {
       throw new RangeError(`staging buffer of ${min} bytes is over the ${this.maxBytes}-byte limit`);
     }
     const list = this.free.get(size);
-    const sab = list?.pop();
-    if (sab) this.retained -= size;
-    return Buffer.from(sab ?? new SharedArrayBuffer(size));
+    const ab = list?.pop();
+    if (ab) this.retained -= size;
+    return Buffer.from(ab ?? new ArrayBuffer(size));
   }
 
-  /** Gives a buffer from acquire() back; the caller must hold no view of it any more. */
-  release(buf: Buffer): void {
-    const sab = buf.buffer;
-    if (!(sab instanceof SharedArrayBuffer) || sab.byteLength !== classOf(sab.byteLength)) return;
-    if (this.retained + sab.byteLength > this.maxRetainedBytes) return; // dropped: the GC frees it
-    let list = this.free.get(sab.byteLength);
-    if (!list) this.free.set(sab.byteLength, (list = []));
-    list.push(sab);
-    this.retained += sab.byteLength;
+  /**
+   * Gives a buffer from acquire() back, or its ArrayBuffer (a transfer back from a worker arrives
+   * as a new ArrayBuffer object over the same memory); the caller must hold no view of it any
+   * more. Buffers of no size class (detached ones: 0 bytes) and shared ones are ignored.
+   */
+  release(buf: Uint8Array | ArrayBuffer): void {
+    const ab = buf instanceof ArrayBuffer ? buf : buf.buffer;
+    if (!(ab instanceof ArrayBuffer) || ab.byteLength !== classOf(ab.byteLength)) return;
+    if (this.retained + ab.byteLength > this.maxRetainedBytes) return; // dropped: the GC frees it
+    let list = this.free.get(ab.byteLength);
+    if (!list) this.free.set(ab.byteLength, (list = []));
+    list.push(ab);
+    this.retained += ab.byteLength;
   }
 
   /** Bytes held in free lists (for tests and metrics). */

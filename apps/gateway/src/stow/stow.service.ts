@@ -199,9 +199,9 @@ export class StowService {
     const staged = part.staged;
     try {
       if (!staged) throw part.failure ?? new RopError('INGEST.INVALID_PART', 'empty part');
-      const ref = await staged.finish();
+      await staged.finish();
       const facts = validateInstance(await staged.read(), req.studyUid);
-      if ((await this.blobs.freeBytes()) - ref.size < this.config.limits.minFreeDiskBytes) {
+      if ((await this.blobs.freeBytes()) - staged.size < this.config.limits.minFreeDiskBytes) {
         throw new RopError('INGEST.DISK_FULL', 'Free disk space is below the configured watermark', {
           sopClassUid: facts.sopClassUid,
           sopInstanceUid: facts.sopInstanceUid,
