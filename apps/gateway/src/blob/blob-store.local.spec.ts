@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayRegistry } from '../plugins.js';
 import { makeTempDir } from '../testing/temp-dir.util.js';
-import type { LocalBlobStore } from './blob-store.local.js';
+import { STALE_TEMP_MS, type LocalBlobStore } from './blob-store.local.js';
 
 const ctx = { log: () => undefined };
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -31,6 +31,23 @@ describe('LocalBlobStore (plugin blob-store/local)', () => {
     expect(names[256]).toBe('tmp');
     await store.start(); // existing directories are fine
     expect(await readdir(tmp.dir)).toHaveLength(257);
+  });
+
+  it('removes temp files a dead process left, only once older than an hour, at start', async () => {
+    const tmpDir = path.join(tmp.dir, 'tmp');
+    const old = path.join(tmpDir, 'left-by-a-sigkill.part');
+    const young = path.join(tmpDir, 'another-process-in-flight.part');
+    const other = path.join(tmpDir, 'not-ours.txt');
+    for (const f of [old, young, other]) await writeFile(f, 'partial');
+    const hourAgo = (Date.now() - STALE_TEMP_MS - 1000) / 1000;
+    await utimes(old, hourAgo, hourAgo);
+    await utimes(other, hourAgo, hourAgo);
+    await store.start();
+    expect((await readdir(tmpDir)).sort()).toEqual(['another-process-in-flight.part', 'not-ours.txt']);
+    // An hour later the young one is stale too.
+    expect(await store.removeStaleTemps(Date.now() + STALE_TEMP_MS + 1000)).toBe(1);
+    await rm(other);
+    expect(await readdir(tmpDir)).toEqual([]);
   });
 
   it('puts content-addressed under ab/cd/<sha256> and reads it back', async () => {

@@ -44,6 +44,9 @@ async function writeAll(h: fs.FileHandle, bytes: Uint8Array): Promise<void> {
  * rename into `ab/cd/<sha256>`, fsync the directory (and its new parents). Paths come only from
  * the digest this store computed.
  */
+/** A temp file untouched this long belongs to no put in flight (removeStaleTemps). */
+export const STALE_TEMP_MS = 60 * 60 * 1000;
+
 /** How long a statfs(2) result answers freeBytes() (less the bytes installed since). */
 export const FREE_BYTES_TTL_MS = 250;
 
@@ -66,6 +69,7 @@ export class LocalBlobStore implements BlobStore {
    */
   async start(): Promise<void> {
     await fs.mkdir(this.tmpDir, { recursive: true });
+    await this.removeStaleTemps();
     const present = new Set(await fs.readdir(this.root));
     const missing = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0')).filter(
       (n) => !present.has(n),
@@ -73,6 +77,24 @@ export class LocalBlobStore implements BlobStore {
     if (missing.length === 0) return; // an existing store: one readdir, no mkdir
     await Promise.all(missing.map((n) => fs.mkdir(path.join(this.root, n), { recursive: true })));
     await fileWorkers.syncDir(this.root);
+  }
+
+  /**
+   * Removes temp files left by a process that died mid-put (SIGKILL, power loss): never a stored
+   * blob, and never acknowledged. Only those older than STALE_TEMP_MS: other gateway processes may
+   * share this store (`--role`), and their puts in flight are seconds old. Returns how many went.
+   */
+  async removeStaleTemps(now = Date.now()): Promise<number> {
+    let removed = 0;
+    for (const name of await fs.readdir(this.tmpDir)) {
+      if (!name.endsWith('.part')) continue;
+      const file = path.join(this.tmpDir, name);
+      const s = await fs.stat(file).catch(() => null); // gone meanwhile: installed or discarded
+      if (!s || now - s.mtimeMs < STALE_TEMP_MS) continue;
+      await fs.rm(file, { force: true });
+      removed++;
+    }
+    return removed;
   }
 
   pathOf(sha256: string): string {

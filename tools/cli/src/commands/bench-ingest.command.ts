@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, statfs, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -425,8 +425,46 @@ async function measure(
       treeRssPeakMb: (mem.treePeakKb * 1024) / MB,
     };
   } finally {
+    // The store stays until the bench ends (StoreKeeper: why).
     await server.stop();
-    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Stores' removal after a full disk: then the next run waits out the freed inodes (StoreKeeper). */
+export const INODE_QUIET_MS = 35_000;
+
+/**
+ * Keeps every run's store until the bench ends, unless the disk runs short.
+ *
+ * Why: removing a store right before the next run (as this bench first did) taxes that run's file
+ * creation. ext4 without a journal (these VMs' root filesystem) will not reuse an inode freed in
+ * the last 30 s, and its allocator checks each freed inode it passes, reading the inode table:
+ * perf put ~35 % of the file workers' CPU in `recently_deleted()` under `open(O_CREAT)` after
+ * a removed store of ~3000 files. Whichever server ran after a removal paid for it, a large
+ * part of the ±20 % that identical runs differed by. A gateway in service does not delete
+ * thousands of files every few seconds, so neither server should pay it here.
+ */
+class StoreKeeper {
+  private readonly kept: string[] = [];
+
+  constructor(
+    private readonly root: string,
+    private readonly log: (msg: string) => void,
+  ) {}
+
+  /** A fresh store directory under the root, after making room for `needBytes` if need be. */
+  async next(name: string, needBytes: number): Promise<string> {
+    const s = await statfs(this.root);
+    if (s.bavail * s.bsize < needBytes && this.kept.length) {
+      this.log(
+        `disk short: removing ${this.kept.length} finished stores, then ${INODE_QUIET_MS / 1000} s quiet`,
+      );
+      for (const dir of this.kept.splice(0)) await rm(dir, { recursive: true, force: true });
+      await sleep(INODE_QUIET_MS);
+    }
+    const dir = path.join(this.root, name);
+    this.kept.push(dir);
+    return dir;
   }
 }
 
@@ -465,6 +503,9 @@ async function runBench(o: Opts): Promise<void> {
     const data = { files, bodies, warmFiles, warmBodies, bytes };
     const rows: Row[] = [];
     const maxAssociations = Math.max(8, ...o.concurrency);
+    const stores = new StoreKeeper(tmp, log);
+    // A run's store: its instances twice over (blobs, then Orthanc's or Postgres's own files) + 1 GB.
+    const storeBytes = 2 * (bytes + bytes * (o.warmup / o.instances)) + 1e9;
     let run = 0;
     for (const channel of o.channels) {
       for (const concurrency of o.concurrency) {
@@ -481,7 +522,8 @@ async function runBench(o: Opts): Promise<void> {
               who === 'ropline'
                 ? (dir: string) => startRopline(dir, maxAssociations, gatewayRoot)
                 : startOrthanc;
-            runs[who].push(await measure(start, path.join(tmp, `${who}-${run}`), channel, concurrency, data));
+            const dir = await stores.next(`${who}-${run}`, storeBytes);
+            runs[who].push(await measure(start, dir, channel, concurrency, data));
           }
         }
         const repeats = runs.ropline.map((r, k) => ({
@@ -565,7 +607,7 @@ async function runBench(o: Opts): Promise<void> {
         `${o.instances} OP instances of ${(env.instanceBytes / 1000).toFixed(0)} KB (${env.size} RGB, noise), ` +
         `${o.repeat} runs per server and row, paired back to back (the order alternating); ratio = median of the pairs' ratios; ` +
         `MB/s median; RSS of the median run, peak the highest of all runs; ` +
-        `after ${o.warmup} warm-up instances sent the same way (JIT, connection pools: steady state, as a gateway runs); each server starts from an empty store for every row. ` +
+        `after ${o.warmup} warm-up instances sent the same way (JIT, connection pools: steady state, as a gateway runs); each run starts from an empty store, and stores are removed when the bench ends, not between runs. ` +
         `STOW-RS: one instance per request (Node fetch); C-STORE: N dcmtk storescu processes (TCP_NODELAY=1), ` +
         `one association each. ROPline: gateway in its own Node process, embedded Postgres, worker off, routing ignore, ` +
         `dimse.maxAssociations ${maxAssociations}. ` +
@@ -586,7 +628,10 @@ export function registerBenchIngest(bench: Command): void {
       'STOW-RS and C-STORE ingest throughput and peak RSS of the ROPline gateway vs a private Orthanc ' +
         '(durable settings), same files, 1/4/16 concurrent senders',
     )
-    .option('-n, --instances <n>', 'instances per run', parsePositiveInt, 400)
+    // 1000: a timed window of ~3-10 s. With 400 (~1.5 s at 16 senders) identical runs differed
+    // by ±20 %: short next to the servers' periodic work (ext4's 5 s commit and write-back,
+    // checkpoints) and to ROPline's JIT, still compiling after the warm-up (perf: ~10 % of its CPU).
+    .option('-n, --instances <n>', 'instances per timed run', parsePositiveInt, 1000)
     .option(
       '--warmup <n>',
       'instances sent to each fresh server, the same way, before timing (JIT tier-up, connection pools)',
