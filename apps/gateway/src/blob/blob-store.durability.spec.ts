@@ -88,7 +88,7 @@ describe('LocalBlobStore durability order (commit resolves only after fsync of f
     await expect(stat(store.pathOf(h))).rejects.toMatchObject({ code: 'ENOENT' });
     fileGate.release();
     await installCalled.promise;
-    expect(events).toEqual(['fsync file', `install ${h.slice(0, 2)}/${h.slice(2, 4)}/${h}`]);
+    expect(events).toEqual(['fsync file', `install ${h.slice(0, 2)}/${h}`]);
     await tick();
     expect(committed).toBe(false);
     installGate.release();
@@ -197,30 +197,32 @@ describe('FileWorkerPool (file steps on worker threads)', () => {
     expect([r.status, r.signal, r.stdout.trim()], r.stderr).toEqual([0, null, 'synced']);
   });
 
-  it('puts durably into new directories, never overwrites a staged file, reports errors with their code', async () => {
+  it('puts durably into new ab/cd directories, never overwrites a staged file, reports errors with their code', async () => {
     const pool = new FileWorkerPool(2);
     const tmp = await makeTempDir('file-workers');
     try {
       const root = path.join(tmp.dir, 'root');
       const h = sha(Buffer.from('2345'));
-      const target = contentPath(root, h, path.join);
+      const target = contentPath(root, h, path.join, 'ab/cd');
       const staged = path.join(tmp.dir, 'staging', 'a.part'); // staging dir made on demand
       // The buffer is transferred (the caller's view is detached) and comes back with the digest.
       const bytes = new Uint8Array(new ArrayBuffer(16));
       bytes.set(Buffer.from('0123456789'));
-      const put = await pool.put(staged, bytes.subarray(2, 6), root);
+      const put = await pool.put(staged, bytes.subarray(2, 6), root, 'ab/cd');
       expect(put.sha256).toBe(h);
       expect([bytes.byteLength, put.buffer?.byteLength]).toEqual([0, 16]);
       expect(Buffer.from(put.buffer!).subarray(0, 10).toString()).toBe('0123456789');
       expect(await readFile(target, 'utf8')).toBe('2345');
       await expect(stat(staged)).rejects.toMatchObject({ code: 'ENOENT' });
       // The same content again replaces the entry atomically.
-      expect((await pool.put(staged, Buffer.from('2345'), root)).sha256).toBe(h);
+      expect((await pool.put(staged, Buffer.from('2345'), root, 'ab/cd')).sha256).toBe(h);
       expect(await readFile(target, 'utf8')).toBe('2345');
       // A staged name already taken is never overwritten, and nothing is installed.
       await writeFile(staged, 'other');
-      const target2 = contentPath(root, sha(Buffer.from('x')), path.join);
-      await expect(pool.put(staged, Buffer.from('x'), root)).rejects.toMatchObject({ code: 'EEXIST' });
+      const target2 = contentPath(root, sha(Buffer.from('x')), path.join, 'ab/cd');
+      await expect(pool.put(staged, Buffer.from('x'), root, 'ab/cd')).rejects.toMatchObject({
+        code: 'EEXIST',
+      });
       expect(await readFile(staged, 'utf8')).toBe('other');
       await expect(stat(target2)).rejects.toMatchObject({ code: 'ENOENT' });
       // install: a spilled temp file into place; gone afterwards, so a second install fails.

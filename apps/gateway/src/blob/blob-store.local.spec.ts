@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayRegistry } from '../plugins.js';
 import { makeTempDir } from '../testing/temp-dir.util.js';
-import { STALE_TEMP_MS, type LocalBlobStore } from './blob-store.local.js';
+import { LocalBlobStore, STALE_TEMP_MS } from './blob-store.local.js';
 
 const ctx = { log: () => undefined };
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -23,14 +23,38 @@ describe('LocalBlobStore (plugin blob-store/local)', () => {
   });
   afterAll(() => tmp.remove());
 
-  it('starts with tmp/ and the 256 first-level directories 00..ff, and starts again over them', async () => {
-    const names = (await readdir(tmp.dir)).sort();
-    expect(names).toHaveLength(257);
-    expect(names[0]).toBe('00');
-    expect(names[255]).toBe('ff');
-    expect(names[256]).toBe('tmp');
+  it('starts with tmp/, the 256 first-level directories 00..ff and LAYOUT, and starts again over them', async () => {
+    const names = (await readdir(tmp.dir)).filter((n) => n !== 'LAYOUT' && n !== 'tmp').sort();
+    expect(names).toHaveLength(256);
+    expect([names[0], names[255]]).toEqual(['00', 'ff']);
+    expect(await readdir(tmp.dir)).toEqual(expect.arrayContaining(['LAYOUT', 'tmp']));
+    expect(await readFile(path.join(tmp.dir, 'LAYOUT'), 'utf8')).toBe('ab\n');
+    expect(store.layout).toBe('ab');
     await store.start(); // existing directories are fine
-    expect(await readdir(tmp.dir)).toHaveLength(257);
+    expect(await readdir(tmp.dir)).toHaveLength(258);
+    expect(await readdir(path.join(tmp.dir, 'tmp'))).toEqual([]);
+  });
+
+  it('keeps ab/cd/<sha256> for a store written before LAYOUT, and refuses a LAYOUT it does not know', async () => {
+    const dir = path.join(tmp.dir, 'legacy');
+    const old = Buffer.from('stored by an earlier version');
+    const h = sha(old);
+    await mkdir(path.join(dir, h.slice(0, 2), h.slice(2, 4)), { recursive: true });
+    await writeFile(path.join(dir, h.slice(0, 2), h.slice(2, 4), h), old);
+    const legacy = new LocalBlobStore(dir);
+    await legacy.start();
+    expect([legacy.layout, await readFile(path.join(dir, 'LAYOUT'), 'utf8')]).toEqual(['ab/cd', 'ab/cd\n']);
+    expect((await legacy.get(h)).toString()).toBe('stored by an earlier version');
+    const ref = await legacy.put(Buffer.from('new bytes, old layout'));
+    expect(legacy.pathOf(ref.sha256)).toBe(
+      path.join(dir, ref.sha256.slice(0, 2), ref.sha256.slice(2, 4), ref.sha256),
+    );
+    expect((await readFile(legacy.pathOf(ref.sha256))).toString()).toBe('new bytes, old layout');
+    const again = new LocalBlobStore(dir); // the LAYOUT file decides from now on
+    await again.start();
+    expect(again.layout).toBe('ab/cd');
+    await writeFile(path.join(dir, 'LAYOUT'), 'sharded-by-date\n');
+    await expect(new LocalBlobStore(dir).start()).rejects.toMatchObject({ code: 'BLOB.LAYOUT_UNKNOWN' });
   });
 
   it('removes temp files a dead process left, only once older than an hour, at start', async () => {
@@ -50,11 +74,11 @@ describe('LocalBlobStore (plugin blob-store/local)', () => {
     expect(await readdir(tmpDir)).toEqual([]);
   });
 
-  it('puts content-addressed under ab/cd/<sha256> and reads it back', async () => {
+  it('puts content-addressed under ab/<sha256> and reads it back', async () => {
     const bytes = Buffer.from('hello blob');
     const ref = await store.put(bytes);
     expect(ref).toEqual({ sha256: sha(bytes), size: 10 });
-    const file = path.join(tmp.dir, ref.sha256.slice(0, 2), ref.sha256.slice(2, 4), ref.sha256);
+    const file = path.join(tmp.dir, ref.sha256.slice(0, 2), ref.sha256);
     expect(await readFile(file, 'utf8')).toBe('hello blob');
     expect(await store.has(ref.sha256)).toBe(true);
     expect(await store.stat(ref.sha256)).toEqual(ref);

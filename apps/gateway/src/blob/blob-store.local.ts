@@ -4,14 +4,14 @@ import path from 'node:path';
 import { z } from 'zod';
 import { RopError, type PluginManifest } from '@ropline/core';
 import type { BlobRef, BlobStore, StagedBlob } from './blob-store.port.js';
-import { contentPath, fileWorkers } from './file-workers.js';
+import { contentPath, fileWorkers, type BlobLayout } from './file-workers.js';
 import { StagingBuffers } from './staging-buffers.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 export const localBlobStoreConfigSchema = z
   .object({
-    /** Root directory; blobs live at `<dir>/ab/cd/<sha256>`, staging under `<dir>/tmp`. */
+    /** Root directory; blobs live at `<dir>/ab/<sha256>` (LAYOUT), staging under `<dir>/tmp`. */
     dir: z.string().min(1),
   })
   .strict();
@@ -41,9 +41,14 @@ async function writeAll(h: fs.FileHandle, bytes: Uint8Array): Promise<void> {
 
 /**
  * Local filesystem blob store. Durable put: temp file in `<dir>/tmp` (same filesystem), fsync,
- * rename into `ab/cd/<sha256>`, fsync the directory (and its new parents). Paths come only from
- * the digest this store computed.
+ * rename into `ab/<sha256>`, fsync the directory. Paths come only from the digest this store
+ * computed.
  */
+
+/** The store root's file naming its layout (`ab` or `ab/cd`, file-workers.ts: BlobLayout). */
+export const LAYOUT_FILE = 'LAYOUT';
+const LAYOUTS: readonly BlobLayout[] = ['ab', 'ab/cd'];
+const FIRST_LEVEL = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 /** A temp file untouched this long belongs to no put in flight (removeStaleTemps). */
 export const STALE_TEMP_MS = 60 * 60 * 1000;
 
@@ -56,6 +61,8 @@ export class LocalBlobStore implements BlobStore {
   private statfsLast: { at: number; free: number; installedThen: number } | null = null;
   /** Bytes renamed into place so far (freeBytes subtracts what came after its statfs). */
   private installedBytes = 0;
+  /** Read from (or, for a store without one, written to) LAYOUT_FILE by start(). */
+  private layoutOf: BlobLayout = 'ab';
   /** In-memory staging, reused across blobs (staging-buffers.ts: why). */
   readonly buffers = new StagingBuffers(SPILL_BYTES, RETAINED_BUFFER_BYTES);
 
@@ -63,20 +70,59 @@ export class LocalBlobStore implements BlobStore {
     this.tmpDir = path.join(root, 'tmp');
   }
 
+  get layout(): BlobLayout {
+    return this.layoutOf;
+  }
+
   /**
-   * Makes `tmp/` and the 256 first-level directories (`00`..`ff`), then fsyncs the root if any was
-   * new: a put into a new `ab/cd/` then syncs two directories, not three (file-workers.ts).
+   * Makes `tmp/` and the 256 first-level directories (`00`..`ff`), settles the layout (LAYOUT_FILE)
+   * and fsyncs the root if anything in it was new: a put then never makes a directory.
    */
   async start(): Promise<void> {
     await fs.mkdir(this.tmpDir, { recursive: true });
     await this.removeStaleTemps();
     const present = new Set(await fs.readdir(this.root));
-    const missing = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0')).filter(
-      (n) => !present.has(n),
-    );
-    if (missing.length === 0) return; // an existing store: one readdir, no mkdir
+    const missing = FIRST_LEVEL.filter((n) => !present.has(n));
+    const layout = await this.readLayout();
+    this.layoutOf = layout ?? ((await this.hasLegacyBlobs(present)) ? 'ab/cd' : 'ab');
+    if (missing.length === 0 && layout) return; // an existing store: two reads, no write
     await Promise.all(missing.map((n) => fs.mkdir(path.join(this.root, n), { recursive: true })));
+    if (!layout) {
+      // Written whole or not at all (temp + rename); the root's fsync below makes it durable.
+      const tmp = path.join(this.tmpDir, `${randomUUID()}.layout.part`);
+      await fs.writeFile(tmp, `${this.layoutOf}\n`, { mode: 0o640 });
+      await fs.rename(tmp, path.join(this.root, LAYOUT_FILE));
+    }
     await fileWorkers.syncDir(this.root);
+  }
+
+  /** The LAYOUT file's layout; undefined when there is none. */
+  private async readLayout(): Promise<BlobLayout | undefined> {
+    const file = path.join(this.root, LAYOUT_FILE);
+    let text: string;
+    try {
+      text = (await fs.readFile(file, 'utf8')).trim();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    const layout = LAYOUTS.find((l) => l === text);
+    if (!layout) {
+      throw new RopError(
+        'BLOB.LAYOUT_UNKNOWN',
+        `${file} says "${text.slice(0, 40)}", expected one of: ${LAYOUTS.join(', ')}. Is this a ROPline blob directory?`,
+        { file },
+      );
+    }
+    return layout;
+  }
+
+  /** A store from before LAYOUT_FILE: some `ab/` holds anything (its `cd/` directories). */
+  private async hasLegacyBlobs(present: ReadonlySet<string>): Promise<boolean> {
+    for (const ab of FIRST_LEVEL) {
+      if (present.has(ab) && (await fs.readdir(path.join(this.root, ab))).length > 0) return true;
+    }
+    return false;
   }
 
   /**
@@ -99,7 +145,7 @@ export class LocalBlobStore implements BlobStore {
 
   pathOf(sha256: string): string {
     checkKey(sha256);
-    return contentPath(this.root, sha256, path.join);
+    return contentPath(this.root, sha256, path.join, this.layoutOf);
   }
 
   async has(sha256: string): Promise<boolean> {
@@ -226,7 +272,7 @@ export class LocalBlobStore implements BlobStore {
         // The buffer goes to the worker by transfer (`mem` is detached meanwhile) and comes back.
         const bytes = mem.subarray(0, size);
         mem = null;
-        const put = await fileWorkers.put(tmp, bytes, this.root);
+        const put = await fileWorkers.put(tmp, bytes, this.root, this.layoutOf);
         if (put.buffer) buffers.release(put.buffer);
         return { sha256: put.sha256, size };
       }

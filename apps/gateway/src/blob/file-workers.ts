@@ -19,18 +19,34 @@ import { Worker } from 'node:worker_threads';
  * the kernel reported every fsync of that step done.
  */
 /**
- * Where a blob with this digest lives: `<root>/ab/cd/<sha256>`. Runs on the file workers too (its
- * source is embedded there), so it uses only its arguments.
+ * How a store lays blobs out under its root (its LAYOUT file says which, blob-store.local.ts):
+ * - `ab`: `<root>/ab/<sha256>`, 256 directories made at start (as git's loose objects): a put
+ *   never makes a directory, and syncs one (the default for new stores);
+ * - `ab/cd`: `<root>/ab/cd/<sha256>`, stores written before the LAYOUT file: the first put into
+ *   each of the 65536 `ab/cd/` makes it and syncs `ab/` too, one more fsync in a row.
  */
-export function contentPath(root: string, sha256: string, join: (...p: string[]) => string): string {
-  return join(root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+export type BlobLayout = 'ab' | 'ab/cd';
+
+/**
+ * Where a blob with this digest lives. Runs on the file workers too (its source is embedded
+ * there), so it uses only its arguments.
+ */
+export function contentPath(
+  root: string,
+  sha256: string,
+  join: (...p: string[]) => string,
+  layout: BlobLayout,
+): string {
+  return layout === 'ab/cd'
+    ? join(root, sha256.slice(0, 2), sha256.slice(2, 4), sha256)
+    : join(root, sha256.slice(0, 2), sha256);
 }
 
 /**
  * The directories whose entries an install changed, each to be fsynced: the target's directory
  * (the renamed-in file) and, when mkdir made directories (`created`: the topmost one it made),
  * the parent of each new one, up to `root` at most. With `ab/` already there, installing into a
- * new `ab/cd/` syncs `ab/cd` and `ab`, not the root. Runs on the file workers (its source is
+ * new `ab/cd/` (layout `ab/cd`) syncs `ab/cd` and `ab`, not the root. Runs on the file workers (its source is
  * embedded there), so it uses only its arguments.
  */
 export function directoriesToSync(
@@ -79,11 +95,11 @@ function writeDurable(file, bytes) {
   fs.closeSync(fd);
 }
 const contentPath = ${contentPath.toString()};
-function put(tmp, bytes, root) {
+function put(tmp, bytes, root, layout) {
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   writeDurable(tmp, bytes);
   try {
-    install(tmp, contentPath(root, sha256, path.join), root);
+    install(tmp, contentPath(root, sha256, path.join, layout), root);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
     throw e;
@@ -104,7 +120,7 @@ parentPort.on('message', (m) => {
     let sha256;
     if (m.op === 'fsync') fs.fsyncSync(m.fd);
     else if (m.op === 'syncDir') syncDir(m.dir);
-    else if (m.op === 'put') sha256 = put(m.tmp, m.bytes, m.root);
+    else if (m.op === 'put') sha256 = put(m.tmp, m.bytes, m.root, m.layout);
     else if (m.op === 'install') install(m.tmp, m.target, m.root);
     else throw new Error('unknown op ' + m.op);
     parentPort.postMessage({ id: m.id, sha256, buffer: back[0] }, back);
@@ -117,7 +133,7 @@ parentPort.on('message', (m) => {
 type Op =
   | { op: 'fsync'; fd: number }
   | { op: 'syncDir'; dir: string }
-  | { op: 'put'; tmp: string; bytes: Uint8Array; root: string }
+  | { op: 'put'; tmp: string; bytes: Uint8Array; root: string; layout: BlobLayout }
   | { op: 'install'; tmp: string; target: string; root: string };
 type Reply = { id: number; code?: string; message?: string; sha256?: string; buffer?: ArrayBuffer };
 
@@ -153,16 +169,16 @@ export class FileWorkerPool {
 
   /**
    * Hashes `bytes` (sha256), creates `tmp` (never overwrites: EEXIST), writes, fsyncs and closes
-   * it, then installs it at `contentPath(root, sha256)` as `install` does. On failure `tmp` is
+   * it, then installs it at `contentPath(root, sha256, layout)` as `install` does. On failure `tmp` is
    * removed; the target is then untouched or, if the rename happened, complete.
    *
    * `bytes.buffer` is transferred, not copied: the caller's views of it are detached from the call
    * on, and the buffer comes back in the result (undefined if the job failed or Node would not
    * transfer it, e.g. its small-Buffer pool: that one is copied and stays usable).
    */
-  async put(tmp: string, bytes: Uint8Array, root: string): Promise<PutResult> {
+  async put(tmp: string, bytes: Uint8Array, root: string, layout: BlobLayout): Promise<PutResult> {
     const transfer = bytes.buffer instanceof ArrayBuffer ? [bytes.buffer] : [];
-    const r = await this.submit({ op: 'put', tmp, bytes, root }, transfer);
+    const r = await this.submit({ op: 'put', tmp, bytes, root, layout }, transfer);
     return { sha256: r.sha256!, buffer: r.buffer };
   }
 
