@@ -41,6 +41,9 @@ describe('LocalBlobStore (plugin blob-store/local)', () => {
     const h = sha(old);
     await mkdir(path.join(dir, h.slice(0, 2), h.slice(2, 4)), { recursive: true });
     await writeFile(path.join(dir, h.slice(0, 2), h.slice(2, 4), h), old);
+    // A reader before any start: learns the layout from the files, writes nothing.
+    expect((await new LocalBlobStore(dir).openForReading()).layout).toBe('ab/cd');
+    await expect(readFile(path.join(dir, 'LAYOUT'))).rejects.toMatchObject({ code: 'ENOENT' });
     const legacy = new LocalBlobStore(dir);
     await legacy.start();
     expect([legacy.layout, await readFile(path.join(dir, 'LAYOUT'), 'utf8')]).toEqual(['ab/cd', 'ab/cd\n']);
@@ -50,6 +53,8 @@ describe('LocalBlobStore (plugin blob-store/local)', () => {
       path.join(dir, ref.sha256.slice(0, 2), ref.sha256.slice(2, 4), ref.sha256),
     );
     expect((await readFile(legacy.pathOf(ref.sha256))).toString()).toBe('new bytes, old layout');
+    const reader = await new LocalBlobStore(dir).openForReading();
+    expect([reader.layout, (await reader.get(h)).length]).toEqual(['ab/cd', old.length]);
     const again = new LocalBlobStore(dir); // the LAYOUT file decides from now on
     await again.start();
     expect(again.layout).toBe('ab/cd');

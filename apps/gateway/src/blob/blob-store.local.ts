@@ -84,7 +84,7 @@ export class LocalBlobStore implements BlobStore {
     const present = new Set(await fs.readdir(this.root));
     const missing = FIRST_LEVEL.filter((n) => !present.has(n));
     const layout = await this.readLayout();
-    this.layoutOf = layout ?? ((await this.hasLegacyBlobs(present)) ? 'ab/cd' : 'ab');
+    this.layoutOf = layout ?? (await this.guessLayout(present));
     if (missing.length === 0 && layout) return; // an existing store: two reads, no write
     await Promise.all(missing.map((n) => fs.mkdir(path.join(this.root, n), { recursive: true })));
     if (!layout) {
@@ -94,6 +94,13 @@ export class LocalBlobStore implements BlobStore {
       await fs.rename(tmp, path.join(this.root, LAYOUT_FILE));
     }
     await fileWorkers.syncDir(this.root);
+  }
+
+  /** For readers only (e.g. `rop dataset snapshot`): learns the layout, writes nothing. */
+  async openForReading(): Promise<this> {
+    this.layoutOf =
+      (await this.readLayout()) ?? (await this.guessLayout(new Set(await fs.readdir(this.root))));
+    return this;
   }
 
   /** The LAYOUT file's layout; undefined when there is none. */
@@ -117,12 +124,12 @@ export class LocalBlobStore implements BlobStore {
     return layout;
   }
 
-  /** A store from before LAYOUT_FILE: some `ab/` holds anything (its `cd/` directories). */
-  private async hasLegacyBlobs(present: ReadonlySet<string>): Promise<boolean> {
+  /** No LAYOUT file: `ab/cd` if some `ab/` holds anything (a store from before it), else `ab`. */
+  private async guessLayout(present: ReadonlySet<string>): Promise<BlobLayout> {
     for (const ab of FIRST_LEVEL) {
-      if (present.has(ab) && (await fs.readdir(path.join(this.root, ab))).length > 0) return true;
+      if (present.has(ab) && (await fs.readdir(path.join(this.root, ab))).length > 0) return 'ab/cd';
     }
-    return false;
+    return 'ab';
   }
 
   /**

@@ -374,7 +374,7 @@ function registerSnapshotCommand(dataset: Command): void {
         import('@ropline/gateway'),
         import('@ropline/trainer'),
       ]);
-      const blobs = new LocalBlobStore(path.join(dataDir, 'blobs'));
+      const blobs = await new LocalBlobStore(path.join(dataDir, 'blobs')).openForReading();
       const db = await openDatabase({ databaseUrl: o.databaseUrl, dataDir }, cliContext());
       try {
         const r = await withBar('snapshot', (onProgress) =>
