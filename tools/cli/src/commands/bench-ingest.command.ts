@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, readdir, rm, statfs, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, open, readFile, readdir, rm, statfs, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -146,7 +146,15 @@ async function writeInstances(
       },
     });
     const file = path.join(dir, `${String(i).padStart(6, '0')}.dcm`);
-    await writeFile(file, writeDicom(ds));
+    // fsynced: the first run must not share the disk with the write-back of these ~600 MB (it
+    // then measured ROPline's three flushes per instance, and Orthanc's one, queued behind it).
+    const out = await open(file, 'wx');
+    try {
+      await out.writeFile(writeDicom(ds));
+      await out.sync();
+    } finally {
+      await out.close();
+    }
     files.push(file);
   }
   return files;
