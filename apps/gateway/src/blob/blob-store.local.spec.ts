@@ -41,6 +41,7 @@ describe('LocalBlobStore (plugin blob-store/local)', () => {
     const h = sha(old);
     await mkdir(path.join(dir, h.slice(0, 2), h.slice(2, 4)), { recursive: true });
     await writeFile(path.join(dir, h.slice(0, 2), h.slice(2, 4), h), old);
+    expect((await new LocalBlobStore(path.join(tmp.dir, 'none')).openForReading()).layout).toBe('ab');
     // A reader before any start: learns the layout from the files, writes nothing.
     expect((await new LocalBlobStore(dir).openForReading()).layout).toBe('ab/cd');
     await expect(readFile(path.join(dir, 'LAYOUT'))).rejects.toMatchObject({ code: 'ENOENT' });

@@ -98,8 +98,11 @@ export class LocalBlobStore implements BlobStore {
 
   /** For readers only (e.g. `rop dataset snapshot`): learns the layout, writes nothing. */
   async openForReading(): Promise<this> {
-    this.layoutOf =
-      (await this.readLayout()) ?? (await this.guessLayout(new Set(await fs.readdir(this.root))));
+    const present = await fs.readdir(this.root).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return []; // no store yet: nothing to read, any layout will do
+      throw e;
+    });
+    this.layoutOf = (await this.readLayout()) ?? (await this.guessLayout(new Set(present)));
     return this;
   }
 
