@@ -39,12 +39,6 @@ async function writeAll(h: fs.FileHandle, bytes: Uint8Array): Promise<void> {
   }
 }
 
-/**
- * Local filesystem blob store. Durable put: temp file in `<dir>/tmp` (same filesystem), fsync,
- * rename into `ab/<sha256>`, fsync the directory. Paths come only from the digest this store
- * computed.
- */
-
 /** The store root's file naming its layout (`ab` or `ab/cd`, file-workers.ts: BlobLayout). */
 export const LAYOUT_FILE = 'LAYOUT';
 const LAYOUTS: readonly BlobLayout[] = ['ab', 'ab/cd'];
@@ -55,6 +49,11 @@ export const STALE_TEMP_MS = 60 * 60 * 1000;
 /** How long a statfs(2) result answers freeBytes() (less the bytes installed since). */
 export const FREE_BYTES_TTL_MS = 250;
 
+/**
+ * Local filesystem blob store. Durable put: temp file in `<dir>/tmp` (same filesystem), fsync,
+ * rename into `ab/<sha256>`, fsync the directory. Paths come only from the digest this store
+ * computed.
+ */
 export class LocalBlobStore implements BlobStore {
   private readonly tmpDir: string;
   private statfsInFlight: Promise<number> | null = null;
@@ -83,11 +82,11 @@ export class LocalBlobStore implements BlobStore {
     await this.removeStaleTemps();
     const present = new Set(await fs.readdir(this.root));
     const missing = FIRST_LEVEL.filter((n) => !present.has(n));
-    const layout = await this.readLayout();
-    this.layoutOf = layout ?? (await this.guessLayout(present));
-    if (missing.length === 0 && layout) return; // an existing store: two reads, no write
+    const { layout, recorded } = await this.findLayout(present);
+    this.layoutOf = layout;
+    if (missing.length === 0 && recorded) return; // an existing store: two reads, no write
     await Promise.all(missing.map((n) => fs.mkdir(path.join(this.root, n), { recursive: true })));
-    if (!layout) {
+    if (!recorded) {
       // Written whole or not at all (temp + rename); the root's fsync below makes it durable.
       const tmp = path.join(this.tmpDir, `${randomUUID()}.layout.part`);
       await fs.writeFile(tmp, `${this.layoutOf}\n`, { mode: 0o640 });
@@ -102,8 +101,14 @@ export class LocalBlobStore implements BlobStore {
       if (e.code === 'ENOENT') return []; // no store yet: nothing to read, any layout will do
       throw e;
     });
-    this.layoutOf = (await this.readLayout()) ?? (await this.guessLayout(new Set(present)));
+    this.layoutOf = (await this.findLayout(new Set(present))).layout;
     return this;
+  }
+
+  /** The layout LAYOUT_FILE names (`recorded`) or, without that file, the one the files show. */
+  private async findLayout(present: ReadonlySet<string>): Promise<{ layout: BlobLayout; recorded: boolean }> {
+    const recorded = await this.readLayout();
+    return { layout: recorded ?? (await this.guessLayout(present)), recorded: recorded !== undefined };
   }
 
   /** The LAYOUT file's layout; undefined when there is none. */
