@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../create-gateway.js';
 import { DEFAULT_ROUTE_RULES } from '../routing/routing.config.js';
 import { makeTempDir } from '../testing/temp-dir.util.js';
+import { testGatewayConfig } from '../testing/gateway-config.util.js';
 import { createDicomWebClient } from '../testing/stow.fixtures.js';
 import { DEMO_PIPELINE_DIR } from './analysis.config.js';
 import { ANALYZE_STUDY, ANALYZE_STUDY_DEAD } from './analysis.queues.js';
@@ -27,11 +28,7 @@ describe('routing, study assembly, analyze-study queue and worker (embedded Post
   beforeAll(async () => {
     tmp = await makeTempDir('analysis');
     gw = await createGateway(
-      {
-        port: 0,
-        dataDir: tmp.dir,
-        limits: { minFreeDiskBytes: 0 },
-        dimse: { enabled: false },
+      testGatewayConfig(tmp.dir, {
         routing: {
           rules: [
             { name: 'broken', match: { manufacturer: 'BROKEN*' }, action: 'analyze', pipeline: 'broken' },
@@ -45,7 +42,7 @@ describe('routing, study assembly, analyze-study queue and worker (embedded Post
           queue: { retryLimit: 1, retryDelaySeconds: 1, retryBackoff: true },
         },
         worker: { backend: 'wasm' },
-      },
+      }),
       ctx,
     );
     client = createDicomWebClient(gw.url);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../create-gateway.js';
 import { makeTempDir } from '../testing/temp-dir.util.js';
+import { testGatewayConfig } from '../testing/gateway-config.util.js';
 import { createDicomWebClient } from '../testing/stow.fixtures.js';
 import { ANALYZE_STUDY } from './analysis.queues.js';
 import { makeOpInstance, newStudyUid } from './analysis.fixtures.js';
@@ -19,15 +20,11 @@ describe('analysis catch-up (lost triggers, embedded Postgres + pg-boss)', () =>
   beforeAll(async () => {
     tmp = await makeTempDir('catch-up');
     gw = await createGateway(
-      {
-        port: 0,
-        dataDir: tmp.dir,
-        limits: { minFreeDiskBytes: 0 },
-        dimse: { enabled: false },
+      testGatewayConfig(tmp.dir, {
         worker: { enabled: false },
         // Jobs stay queued for the whole test; only start-up runs a catch-up by itself.
         analysis: { quietPeriodMs: 3_600_000, catchUpIntervalMs: 0 },
-      },
+      }),
       ctx,
     );
     const client = createDicomWebClient(gw.url);

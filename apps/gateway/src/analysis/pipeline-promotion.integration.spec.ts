@@ -5,6 +5,7 @@ import { createModelRegistry, type ModelRegistry } from '@ropline/registry';
 import { createGateway, type Gateway } from '../create-gateway.js';
 import { createDicomWebClient } from '../testing/stow.fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.util.js';
+import { testGatewayConfig } from '../testing/gateway-config.util.js';
 import { DEMO_PIPELINE_DIR } from './analysis.config.js';
 import { makeOpInstance, newStudyUid, waitFor } from './analysis.fixtures.js';
 
@@ -42,18 +43,14 @@ describe('pipeline from the registry: promote and roll back without a restart', 
       JSON.parse(await readFile(path.join(DEMO_PIPELINE_DIR, 'pipeline.json'), 'utf8')) as { version: string }
     ).version;
     gw = await createGateway(
-      {
-        port: 0,
-        dataDir: tmp.dir,
-        limits: { minFreeDiskBytes: 0 },
-        dimse: { enabled: false },
+      testGatewayConfig(tmp.dir, {
         analysis: {
           quietPeriodMs: 200,
           eyeStageMinConfidence: 0,
           pipelines: { default: { registry: 'rop-demo-hybrid', fallbackDir: DEMO_PIPELINE_DIR } },
         },
         worker: { backend: 'wasm' },
-      },
+      }),
       ctx,
     );
     registry = createModelRegistry({ prisma: gw.db.prisma, storeDir: path.join(tmp.dir, 'models') });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../create-gateway.js';
 import { makeTempDir } from '../testing/temp-dir.util.js';
+import { testGatewayConfig } from '../testing/gateway-config.util.js';
 import { createDicomWebClient } from '../testing/stow.fixtures.js';
 import { makeOpInstance, newStudyUid, waitFor } from './analysis.fixtures.js';
 import { startWorker } from './start-worker.js';
@@ -14,14 +15,10 @@ describe('worker role on its own (gateway with worker.enabled=false + startWorke
   beforeAll(async () => {
     tmp = await makeTempDir('worker-role');
     gw = await createGateway(
-      {
-        port: 0,
-        dataDir: tmp.dir,
-        limits: { minFreeDiskBytes: 0 },
-        dimse: { enabled: false },
+      testGatewayConfig(tmp.dir, {
         analysis: { quietPeriodMs: 300 },
         worker: { enabled: false },
-      },
+      }),
       ctx,
     );
   });

@@ -5,6 +5,7 @@ import { makeOpInstance, newStudyUid, waitFor } from '../analysis/analysis.fixtu
 import { PUBLISH_RESULTS } from '../analysis/analysis.queues.js';
 import { createDicomWebClient } from '../testing/stow.fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.util.js';
+import { testGatewayConfig } from '../testing/gateway-config.util.js';
 import { stageRank, studyStatusOf, type StudyResults, type WorklistItem } from './results.service.js';
 
 const ctx = { log: () => undefined };
@@ -57,14 +58,10 @@ describe('Results API (gateway + embedded Postgres + demo pipeline)', () => {
   beforeAll(async () => {
     tmp = await makeTempDir('results');
     gw = await createGateway(
-      {
-        port: 0,
-        dataDir: tmp.dir,
-        limits: { minFreeDiskBytes: 0 },
-        dimse: { enabled: false },
+      testGatewayConfig(tmp.dir, {
         analysis: { quietPeriodMs: 300, eyeStageMinConfidence: 0 },
         worker: { backend: 'wasm' },
-      },
+      }),
       ctx,
     );
     const client = createDicomWebClient(gw.url);
