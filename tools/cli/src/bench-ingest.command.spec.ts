@@ -13,8 +13,6 @@ if (!hasOrthanc) {
 
 interface Side {
   instancesPerSec: number;
-  onDiskPerSec: number;
-  syncSeconds: number;
   mbPerSec: number;
   failures: number;
   rssPeakMb: number;
@@ -64,10 +62,6 @@ describe.skipIf(!hasOrthanc)('rop bench ingest (smoke)', () => {
     for (const side of [row.ropline, row.orthanc]) {
       expect(side.failures).toBe(0);
       expect(side.instancesPerSec).toBeGreaterThan(0);
-      // Until on disk = the timed sends plus the sync(1) after them: never faster than acknowledged.
-      expect(side.onDiskPerSec).toBeGreaterThan(0);
-      expect(side.onDiskPerSec).toBeLessThanOrEqual(side.instancesPerSec);
-      expect(side.syncSeconds).toBeGreaterThanOrEqual(0);
       expect(side.mbPerSec).toBeGreaterThan(0);
       expect(side.rssPeakMb).toBeGreaterThan(0);
     }

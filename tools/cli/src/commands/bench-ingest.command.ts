@@ -41,14 +41,6 @@ interface Server {
 
 interface ServerResult {
   instancesPerSec: number;
-  /**
-   * Instances per second until they were all on disk: the timed sends plus a sync(1) right after.
-   * ROPline's acknowledged instances are already there (it flushes before it acknowledges);
-   * Orthanc's DICOM files are still in the page cache when it acknowledges.
-   */
-  onDiskPerSec: number;
-  /** The sync(1) after the timed sends, in seconds. */
-  syncSeconds: number;
   mbPerSec: number;
   seconds: number;
   failures: number;
@@ -85,7 +77,6 @@ function summarise(runs: ServerResult[]): ServerResult {
   return {
     ...mid,
     instancesPerSec: median(runs.map((r) => r.instancesPerSec)),
-    onDiskPerSec: median(runs.map((r) => r.onDiskPerSec)),
     mbPerSec: median(runs.map((r) => r.mbPerSec)),
     failures: runs.reduce((n, r) => n + r.failures, 0),
     rssPeakMb: Math.max(...runs.map((r) => r.rssPeakMb)),
@@ -101,15 +92,6 @@ async function freePort(): Promise<number> {
       const port = (srv.address() as net.AddressInfo).port;
       srv.close(() => resolve(port));
     });
-  });
-}
-
-/** sync(1): every filesystem's dirty pages written and flushed; resolves when it is done. */
-function syncDisks(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('sync', [], { stdio: 'ignore' });
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`sync exited ${code}`))));
   });
 }
 
@@ -433,24 +415,15 @@ async function measure(
     const warmFailures = await send(data.warmFiles, data.warmBodies, concurrency);
     if (warmFailures)
       throw new Error(`${server.name} refused ${warmFailures} warm-up instances (${channel})`);
-    // Nothing of an earlier run's, nor of this warm-up's, left to write back during the timed run.
-    // Orthanc does not flush the files it stores: the ~300 MB of its last run then went to disk
-    // during the next one (ROPline's), whose flushes queued behind them.
-    await syncDisks();
     const rssStartKb = await rssKb(server.pid);
     const sampler = sampleRss(server.pid);
     const t0 = performance.now();
     const failures = await send(data.files, data.bodies, concurrency);
     const seconds = (performance.now() - t0) / 1000;
     const mem = await sampler.stop();
-    const tSync = performance.now();
-    await syncDisks();
-    const syncSeconds = (performance.now() - tSync) / 1000;
     const ok = data.files.length - failures;
     return {
       instancesPerSec: ok / seconds,
-      onDiskPerSec: ok / (seconds + syncSeconds),
-      syncSeconds,
       mbPerSec: (data.bytes * (ok / data.files.length)) / MB / seconds,
       seconds,
       failures,
@@ -610,7 +583,6 @@ async function runBench(o: Opts): Promise<void> {
           'ROPline inst/s median (range)',
           'Orthanc inst/s median (range)',
           'ratio median (range)',
-          'on disk inst/s ROPline / Orthanc',
           'ROPline MB/s',
           'Orthanc MB/s',
           'ROPline RSS MB start → peak (end)',
@@ -633,7 +605,6 @@ async function runBench(o: Opts): Promise<void> {
             2,
             'x',
           )}`,
-          `${f(r.ropline.onDiskPerSec)} / ${f(r.orthanc.onDiskPerSec)}`,
           f(r.ropline.mbPerSec),
           f(r.orthanc.mbPerSec),
           rss(r.ropline),
@@ -644,8 +615,7 @@ async function runBench(o: Opts): Promise<void> {
         `${o.instances} OP instances of ${(env.instanceBytes / 1000).toFixed(0)} KB (${env.size} RGB, noise), ` +
         `${o.repeat} runs per server and row, paired back to back (the order alternating); ratio = median of the pairs' ratios; ` +
         `MB/s median; RSS of the median run, peak the highest of all runs; ` +
-        `after ${o.warmup} warm-up instances sent the same way (JIT, connection pools: steady state, as a gateway runs) and a sync(1); each run starts from an empty store, and stores are removed when the bench ends, not between runs. ` +
-        `On disk: instances / (timed sends + the sync(1) right after them). ` +
+        `after ${o.warmup} warm-up instances sent the same way (JIT, connection pools: steady state, as a gateway runs); each run starts from an empty store, and stores are removed when the bench ends, not between runs. ` +
         `STOW-RS: one instance per request (Node fetch); C-STORE: N dcmtk storescu processes (TCP_NODELAY=1), ` +
         `one association each. ROPline: gateway in its own Node process, embedded Postgres, worker off, routing ignore, ` +
         `dimse.maxAssociations ${maxAssociations}. ` +
