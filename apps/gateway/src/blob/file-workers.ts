@@ -46,8 +46,8 @@ export function contentPath(
  * The directories whose entries an install changed, each to be fsynced: the target's directory
  * (the renamed-in file) and, when mkdir made directories (`created`: the topmost one it made),
  * the parent of each new one, up to `root` at most. With `ab/` already there, installing into a
- * new `ab/cd/` (layout `ab/cd`) syncs `ab/cd` and `ab`, not the root. Runs on the file workers (its source is
- * embedded there), so it uses only its arguments.
+ * new `ab/cd/` (layout `ab/cd`) syncs `ab/cd` and `ab`, not the root. Runs on the file workers
+ * (its source is embedded there), so it uses only its arguments.
  */
 export function directoriesToSync(
   dir: string,

@@ -6,6 +6,7 @@ import { openDatabase, type Database } from '@ropline/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeOpInstance, newStudyUid, waitFor } from '../analysis/analysis.fixtures.js';
 import { ANALYZE_STUDY, PUBLISH_RESULTS } from '../analysis/analysis.queues.js';
+import { contentPath } from '../blob/file-workers.js';
 import { spawnGateway, killAllGateways, type GatewayProcess } from '../testing/gateway.process.js';
 import { makeInstance, multipartBody, readStowReply, type TestInstance } from '../testing/stow.fixtures.js';
 import { makeTempDir } from '../testing/temp-dir.util.js';
@@ -88,7 +89,7 @@ describe('faults: SIGKILL while receiving / analysing, bad input against a live 
   const checkStoreConsistent = async () => {
     const rows = await db.prisma.instance.findMany();
     for (const r of rows) {
-      const bytes = await readFile(path.join(blobDir(), r.blobSha256.slice(0, 2), r.blobSha256));
+      const bytes = await readFile(contentPath(blobDir(), r.blobSha256, path.join, 'ab'));
       expect([r.sopInstanceUid, sha(bytes), bytes.length]).toEqual([
         r.sopInstanceUid,
         r.blobSha256,
