@@ -21,7 +21,7 @@ export async function openStores(
   const blobs = await registry.create<LocalBlobStore>(
     'blob-store',
     'local',
-    { dir: path.join(config.dataDir, 'blobs') },
+    { dir: path.join(config.dataDir, 'blobs'), directWrites: config.blobs.directWrites },
     ctx,
   );
   const db = await openDatabase(

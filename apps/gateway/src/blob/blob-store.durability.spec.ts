@@ -1,13 +1,23 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { promises as fsPromises } from 'node:fs';
+import fs, { promises as fsPromises } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deferred } from '../testing/deferred.util.js';
 import { makeTempDir } from '../testing/temp-dir.util.js';
 import { FREE_BYTES_TTL_MS, LocalBlobStore, SPILL_BYTES } from './blob-store.local.js';
-import { contentPath, directoriesToSync, FileWorkerPool, fileWorkers } from './file-workers.js';
+import {
+  alignedCopy,
+  contentPath,
+  DIRECT_ALIGN,
+  DIRECT_MAX_BYTES,
+  directoriesToSync,
+  FileWorkerPool,
+  fileWorkers,
+  writeDurable,
+  type DurableFs,
+} from './file-workers.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const tick = () => new Promise((r) => setTimeout(r, 20));
@@ -54,6 +64,24 @@ describe('LocalBlobStore durability order (commit resolves only after fsync of f
     expect(install).not.toHaveBeenCalled();
     expect(syncFd).not.toHaveBeenCalled();
     expect(await readdir(path.join(tmp.dir, 'tmp'))).toEqual([]);
+  });
+
+  it('warns once when the filesystem refuses O_DIRECT (puts still succeed, buffered)', async () => {
+    const realPut = fileWorkers.put.bind(fileWorkers);
+    vi.spyOn(fileWorkers, 'put').mockImplementation(async (...args) => ({
+      ...(await realPut(...args)),
+      direct: false, // as the workers report it when the filesystem refused
+    }));
+    const log = vi.fn();
+    const refusing = new LocalBlobStore(path.join(tmp.dir, 'refusing'), true, log);
+    await refusing.start();
+    for (const text of ['one', 'two']) {
+      const ref = await refusing.put(Buffer.from(text));
+      expect((await refusing.get(ref.sha256)).toString()).toBe(text);
+    }
+    expect(log.mock.calls).toEqual([
+      ['warn', expect.stringContaining('refused O_DIRECT'), { dir: path.join(tmp.dir, 'refusing') }],
+    ]);
   });
 
   it('spilled to the temp file: installs only after its fsync, commit resolves only after the install', async () => {
@@ -235,6 +263,144 @@ describe('FileWorkerPool (file steps on worker threads)', () => {
     } finally {
       await pool.close();
       await tmp.remove();
+    }
+  });
+});
+
+describe('writeDurable (O_DIRECT from an aligned copy, buffered where refused)', () => {
+  let tmp: Awaited<ReturnType<typeof makeTempDir>>;
+  beforeAll(async () => {
+    tmp = await makeTempDir('write-durable');
+  });
+  afterAll(() => tmp.remove());
+
+  /** `bytes` zero-padded to DIRECT_ALIGN in a page-aligned buffer, as the file workers make it. */
+  const aligned = (bytes: Uint8Array) => alignedCopy(bytes, null, DIRECT_ALIGN, DIRECT_MAX_BYTES).view;
+  /** node:fs, with `fail` deciding which calls throw (errno code) instead. */
+  const failing = (fail: (call: string, args: unknown[]) => string | undefined): DurableFs => {
+    const wrap =
+      <A extends unknown[], R>(name: string, f: (...a: A) => R) =>
+      (...args: A): R => {
+        const code = fail(name, args);
+        if (code) throw Object.assign(new Error(`${name}: ${code}`), { code });
+        return f(...args);
+      };
+    return {
+      constants: fs.constants,
+      openSync: (file, flags, mode) => {
+        const fd = fs.openSync(file, flags, mode); // Linux too creates the file, then refuses the flag
+        const code = fail('open', [file, flags]);
+        if (!code) return fd;
+        fs.closeSync(fd);
+        throw Object.assign(new Error(`open: ${code}`), { code });
+      },
+      writeSync: wrap('write', (fd: number, b: Uint8Array, off: number, len: number) =>
+        fs.writeSync(fd, b, off, len),
+      ),
+      ftruncateSync: wrap('ftruncate', (fd: number, len: number) => fs.ftruncateSync(fd, len)),
+      fsyncSync: wrap('fsync', (fd: number) => fs.fsyncSync(fd)),
+      closeSync: (fd) => fs.closeSync(fd),
+      rmSync: (file, o) => fs.rmSync(file, o),
+      mkdirSync: (dir, o) => fs.mkdirSync(dir, o),
+    };
+  };
+  const isDirect = (flags: unknown) => typeof flags === 'number' && (flags & fs.constants.O_DIRECT) !== 0;
+  const noisy = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7919 + (i >> 8)) & 0xff);
+
+  it('writes every size exactly with O_DIRECT (padding truncated away), and the same bytes buffered', () => {
+    for (const n of [1, 511, 512, DIRECT_ALIGN - 1, DIRECT_ALIGN, DIRECT_ALIGN + 1, 307_880]) {
+      const bytes = noisy(n);
+      const a = path.join(tmp.dir, `direct-${n}`);
+      const b = path.join(tmp.dir, 'staging', `buffered-${n}`); // directory made on demand
+      expect(writeDurable(fs, a, bytes, aligned(bytes), path.dirname), `${n} bytes`).toBe(true);
+      expect(writeDurable(fs, b, bytes, undefined, path.dirname)).toBe(false);
+      for (const f of [a, b]) {
+        const back = fs.readFileSync(f);
+        expect([back.length, sha(back)], f).toEqual([n, sha(bytes)]);
+      }
+    }
+    // O_EXCL either way: an existing file is never overwritten.
+    const taken = path.join(tmp.dir, 'direct-1');
+    expect(() => writeDurable(fs, taken, noisy(3), aligned(noisy(3)), path.dirname)).toThrow(
+      expect.objectContaining({ code: 'EEXIST' }),
+    );
+    expect(fs.readFileSync(taken)).toEqual(Buffer.from(noisy(1)));
+  });
+
+  it('copies into one growing aligned buffer, zero-padded past the bytes whatever it held before', () => {
+    const big = alignedCopy(new Uint8Array(70_000).fill(0xff), null, DIRECT_ALIGN, DIRECT_MAX_BYTES);
+    expect(big.view.byteLength).toBe(18 * DIRECT_ALIGN);
+    const small = alignedCopy(Uint8Array.of(1, 2, 3, 4, 5), big.scratch, DIRECT_ALIGN, DIRECT_MAX_BYTES);
+    expect(small.scratch).toBe(big.scratch);
+    expect(small.view.byteLength).toBe(DIRECT_ALIGN);
+    expect([...small.view.subarray(0, 6)]).toEqual([1, 2, 3, 4, 5, 0]);
+    expect(small.view.subarray(5).every((b) => b === 0)).toBe(true);
+    const grown = alignedCopy(new Uint8Array(200_000).fill(7), small.scratch, DIRECT_ALIGN, DIRECT_MAX_BYTES);
+    expect([grown.scratch.buffer.byteLength >= 200_000, grown.view[199_999], grown.view[200_000]]).toEqual([
+      true,
+      7,
+      0,
+    ]);
+  });
+
+  it('falls back to a buffered write when the filesystem refuses O_DIRECT at open or at write', () => {
+    const bytes = noisy(10_000);
+    const atOpen = path.join(tmp.dir, 'refused-open');
+    const io1 = failing((call, args) => (call === 'open' && isDirect(args[1]) ? 'EINVAL' : undefined));
+    expect(writeDurable(io1, atOpen, bytes, aligned(bytes), path.dirname)).toBe(false);
+    expect(sha(fs.readFileSync(atOpen))).toBe(sha(bytes));
+
+    const atWrite = path.join(tmp.dir, 'refused-write');
+    let opens = 0;
+    const io2 = failing((call) => {
+      if (call === 'open') opens++;
+      return call === 'write' && opens === 1 ? 'EINVAL' : undefined; // the O_DIRECT fd's writes
+    });
+    expect(writeDurable(io2, atWrite, bytes, aligned(bytes), path.dirname)).toBe(false);
+    expect([opens, sha(fs.readFileSync(atWrite))]).toEqual([2, sha(bytes)]);
+  });
+
+  it('removes the file and reports the error when a write or the fsync fails (no partial file)', () => {
+    const bytes = noisy(5000);
+    for (const [call, code] of [
+      ['write', 'ENOSPC'],
+      ['ftruncate', 'EIO'],
+      ['fsync', 'EIO'],
+    ] as const) {
+      for (const copy of [aligned(bytes), undefined]) {
+        if (call === 'ftruncate' && !copy) continue; // only O_DIRECT writes truncate
+        const file = path.join(tmp.dir, `failed-${call}-${copy ? 'direct' : 'buffered'}`);
+        const io = failing((c) => (c === call ? code : undefined));
+        expect(() => writeDurable(io, file, bytes, copy, path.dirname), file).toThrow(
+          expect.objectContaining({ code }),
+        );
+        expect(fs.existsSync(file), file).toBe(false);
+      }
+    }
+  });
+
+  it('the file workers write with O_DIRECT unless told not to, and store the same bytes either way', async () => {
+    const pool = new FileWorkerPool(1);
+    const t = await makeTempDir('file-workers-direct');
+    try {
+      const root = path.join(t.dir, 'root');
+      for (const direct of [true, false]) {
+        const bytes = noisy(307_880 + (direct ? 1 : 2));
+        const h = sha(bytes);
+        const put = await pool.put(
+          path.join(t.dir, 'tmp', `${direct}.part`),
+          bytes.slice(),
+          root,
+          'ab',
+          direct,
+        );
+        expect([put.sha256, put.direct]).toEqual([h, direct]);
+        expect(sha(await readFile(contentPath(root, h, path.join, 'ab')))).toBe(h);
+      }
+      expect(await readdir(path.join(t.dir, 'tmp'))).toEqual([]);
+    } finally {
+      await pool.close();
+      await t.remove();
     }
   });
 });

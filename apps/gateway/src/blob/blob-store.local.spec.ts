@@ -124,8 +124,25 @@ describe('LocalBlobStore (plugin blob-store/local)', () => {
 
   it('reports free bytes and rejects an invalid config with CONFIG.INVALID', async () => {
     expect(await store.freeBytes()).toBeGreaterThan(0);
-    await expect(createGatewayRegistry().create('blob-store', 'local', {}, ctx)).rejects.toMatchObject({
-      code: 'CONFIG.INVALID',
-    });
+    for (const bad of [{}, { dir: tmp.dir, directWrites: 1 }]) {
+      await expect(createGatewayRegistry().create('blob-store', 'local', bad, ctx)).rejects.toMatchObject({
+        code: 'CONFIG.INVALID',
+      });
+    }
+  });
+
+  it('writes with O_DIRECT by default, buffered with directWrites: false, the same bytes either way', async () => {
+    const buffered = await createGatewayRegistry().create<LocalBlobStore>(
+      'blob-store',
+      'local',
+      { dir: tmp.dir, directWrites: false },
+      ctx,
+    );
+    expect([store.directWrites, buffered.directWrites]).toEqual([true, false]);
+    for (const s of [store, buffered]) {
+      const bytes = Buffer.alloc(5000 + Number(s.directWrites), 0xa5);
+      const ref = await s.put(bytes);
+      expect(await s.get(ref.sha256)).toEqual(bytes);
+    }
   });
 });

@@ -2,7 +2,7 @@ import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { RopError, type PluginManifest } from '@ropline/core';
+import { RopError, type PluginContext, type PluginManifest } from '@ropline/core';
 import type { BlobRef, BlobStore, StagedBlob } from './blob-store.port.js';
 import { contentPath, fileWorkers, type BlobLayout } from './file-workers.js';
 import { StagingBuffers } from './staging-buffers.js';
@@ -13,6 +13,8 @@ export const localBlobStoreConfigSchema = z
   .object({
     /** Root directory; blobs live at `<dir>/ab/<sha256>` (LAYOUT), staging under `<dir>/tmp`. */
     dir: z.string().min(1),
+    /** In-memory blobs written with O_DIRECT where the filesystem takes it (file-workers.ts). */
+    directWrites: z.boolean().default(true),
   })
   .strict();
 export type LocalBlobStoreConfig = z.output<typeof localBlobStoreConfigSchema>;
@@ -50,8 +52,9 @@ export const STALE_TEMP_MS = 60 * 60 * 1000;
 export const FREE_BYTES_TTL_MS = 250;
 
 /**
- * Local filesystem blob store. Durable put: temp file in `<dir>/tmp` (same filesystem), fsync,
- * rename into `ab/<sha256>`, fsync the directory. Paths come only from the digest this store
+ * Local filesystem blob store. Durable put: temp file in `<dir>/tmp` (same filesystem; written
+ * with O_DIRECT when the blob is in memory and `directWrites`), fsync, rename into `ab/<sha256>`,
+ * fsync the directory. Paths come only from the digest this store
  * computed.
  */
 export class LocalBlobStore implements BlobStore {
@@ -65,7 +68,12 @@ export class LocalBlobStore implements BlobStore {
   /** In-memory staging, reused across blobs (staging-buffers.ts: why). */
   readonly buffers = new StagingBuffers(SPILL_BYTES, RETAINED_BUFFER_BYTES);
 
-  constructor(readonly root: string) {
+  constructor(
+    readonly root: string,
+    /** Write in-memory blobs with O_DIRECT (writeDurable in file-workers.ts: why). */
+    readonly directWrites = true,
+    private readonly log?: PluginContext['log'],
+  ) {
     this.tmpDir = path.join(root, 'tmp');
   }
 
@@ -287,8 +295,9 @@ export class LocalBlobStore implements BlobStore {
         // The buffer goes to the worker by transfer (`mem` is detached meanwhile) and comes back.
         const bytes = mem.subarray(0, size);
         mem = null;
-        const put = await fileWorkers.put(tmp, bytes, this.root, this.layoutOf);
+        const put = await fileWorkers.put(tmp, bytes, this.root, this.layoutOf, this.directWrites);
         if (put.buffer) buffers.release(put.buffer);
+        if (this.directWrites && !put.direct && size > 0) this.directRefused();
         return { sha256: put.sha256, size };
       }
       await flushed;
@@ -352,6 +361,20 @@ export class LocalBlobStore implements BlobStore {
     };
   }
 
+  private warnedBuffered = false;
+
+  /** Once: the filesystem refused O_DIRECT, so blobs go through the page cache (still durable). */
+  private directRefused(): void {
+    if (this.warnedBuffered) return;
+    this.warnedBuffered = true;
+    this.log?.(
+      'warn',
+      'blob store: the filesystem refused O_DIRECT, blobs are written through the page cache ' +
+        '(as durable, more CPU per put); set blobs.directWrites: false to silence this',
+      { dir: this.root },
+    );
+  }
+
   /** Creates a staging file (`<dir>/tmp` is made at start, and again if it was removed). */
   private async openTemp(tmp: string): Promise<fs.FileHandle> {
     try {
@@ -368,8 +391,8 @@ export const localBlobStoreManifest: PluginManifest<LocalBlobStoreConfig, LocalB
   kind: 'blob-store',
   id: 'local',
   configSchema: localBlobStoreConfigSchema,
-  async create(config) {
-    const store = new LocalBlobStore(path.resolve(config.dir));
+  async create(config, ctx) {
+    const store = new LocalBlobStore(path.resolve(config.dir), config.directWrites, ctx.log);
     await store.start();
     return store;
   },

@@ -11,6 +11,7 @@ describe('parseGatewayConfig', () => {
       maxRequestBytes: 4096 * 2 ** 20,
       minFreeDiskBytes: 1024 * 2 ** 20,
     });
+    expect(c.blobs).toEqual({ directWrites: true });
   });
 
   it.each([
@@ -18,6 +19,7 @@ describe('parseGatewayConfig', () => {
     [{ duplicatePolicy: 'merge' }, 'duplicatePolicy'],
     [{ limits: { maxInstanceBytes: -1 } }, 'limits.maxInstanceBytes'],
     [{ databaseUrl: 'mysql://x' }, 'databaseUrl'],
+    [{ blobs: { directWrites: 'yes' } }, 'blobs.directWrites'],
     [{ colour: 'blue' }, '(root)'],
   ])('rejects %j with CONFIG.INVALID naming %s', (input, field) => {
     expect(() => parseGatewayConfig(input)).toThrowError(

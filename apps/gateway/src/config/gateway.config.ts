@@ -44,6 +44,18 @@ export const gatewayConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** The blob store under `<dataDir>/blobs` (src/blob). */
+    blobs: z
+      .object({
+        /**
+         * Write in-memory blobs (up to 2 MiB) with O_DIRECT, past the page cache (file-workers.ts:
+         * writeDurable); false: buffered writes. A filesystem that refuses O_DIRECT gets buffered
+         * writes either way.
+         */
+        directWrites: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
     /** Same SOP Instance UID with different bytes: refuse (0x0111) or keep the newest with history. */
     duplicatePolicy: z.enum(['reject', 'keep-newest']).default('reject'),
     /** Routing rules, study assembly and the analysis worker (README#routing-and-analysis). */
