@@ -145,10 +145,11 @@ export function writeAll(io: DurableFs, fd: number, bytes: Uint8Array): void {
  *
  * With `aligned` (the same bytes in a page-aligned buffer, zero-padded to a multiple of
  * DIRECT_ALIGN), it writes with O_DIRECT, then truncates to the true size before the fsync: the
- * bytes go from that buffer to the disk, not through the page cache. On these VMs that halves a
- * 308 KB put (1.0 against 2.0-2.1 ms) and its CPU (0.4 against 1.4 ms): a buffered write into
- * the page cache pays for every new page it takes (README, benchmarks). A filesystem that refuses
- * O_DIRECT (EINVAL, at open or at the first write) gets the buffered write instead, same result.
+ * bytes go from that buffer to the disk, not through the page cache. On this project's VMs, whose
+ * free memory goes back to the host, a buffered write pays a host fault for each new page-cache
+ * page: a 308 KB put took 2.0-2.1 ms and 1.4 ms of CPU buffered, 1.0 ms and 0.4 ms with O_DIRECT;
+ * with warm memory both take ~1.1 ms (README, benchmarks). A filesystem that refuses O_DIRECT
+ * (EINVAL, at open or at the first write) gets the buffered write instead, same result.
  *
  * Runs on the file workers (its source is embedded there, with openMakingDir and writeAll), so it
  * uses only its arguments and those two, and declares no inner functions.
