@@ -54,13 +54,14 @@ export const FREE_BYTES_TTL_MS = 250;
 /**
  * Local filesystem blob store. Durable put: temp file in `<dir>/tmp` (same filesystem; written
  * with O_DIRECT when the blob is in memory and `directWrites`), fsync, rename into `ab/<sha256>`,
- * fsync the directory. Paths come only from the digest this store
- * computed.
+ * fsync the directory. Paths come only from the digest this store computed.
  */
 export class LocalBlobStore implements BlobStore {
   private readonly tmpDir: string;
   private statfsInFlight: Promise<number> | null = null;
   private statfsLast: { at: number; free: number; installedThen: number } | null = null;
+  /** Whether directRefused() has warned already. */
+  private warnedBuffered = false;
   /** Bytes renamed into place so far (freeBytes subtracts what came after its statfs). */
   private installedBytes = 0;
   /** Read from (or, for a store without one, written to) LAYOUT_FILE by start(). */
@@ -360,8 +361,6 @@ export class LocalBlobStore implements BlobStore {
       },
     };
   }
-
-  private warnedBuffered = false;
 
   /** Once: the filesystem refused O_DIRECT, so blobs go through the page cache (still durable). */
   private directRefused(): void {
