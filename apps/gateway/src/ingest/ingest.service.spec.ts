@@ -140,13 +140,16 @@ describe('IngestService (embedded Postgres, raw-SQL ingest path)', () => {
     const pool = db.sql();
     const realQuery = pool.query.bind(pool) as (...a: unknown[]) => Promise<unknown>;
     const sizes: number[] = [];
+    const forms: string[] = [];
     const gate = deferred();
     const spy = vi.spyOn(pool, 'query').mockImplementation((async (q: {
       name?: string;
-      values?: unknown[][];
+      values?: unknown[];
     }) => {
-      if (q?.name === 'ingest_insert_instances') {
-        sizes.push(q.values![0].length);
+      // A lone row goes as scalars (ingest_insert_instance), a batch as one array per column.
+      if (q?.name === 'ingest_insert_instance' || q?.name === 'ingest_insert_instances') {
+        forms.push(q.name);
+        sizes.push(q.name === 'ingest_insert_instance' ? 1 : (q.values![0] as unknown[]).length);
         if (sizes.length <= 2) await gate.promise; // both slots
       }
       return realQuery(q);
@@ -169,6 +172,7 @@ describe('IngestService (embedded Postgres, raw-SQL ingest path)', () => {
       gate.release();
       const outcomes = await Promise.all(pending);
       expect(sizes).toEqual([1, 1, all.length - 2]); // the rest in one statement
+      expect(forms).toEqual(['ingest_insert_instance', 'ingest_insert_instance', 'ingest_insert_instances']);
       expect(outcomes.filter((o) => o === 'stored')).toHaveLength(all.length - 1);
       expect(outcomes.filter((o) => o === 'already-stored')).toHaveLength(1);
       for (const i of new Set(all)) {

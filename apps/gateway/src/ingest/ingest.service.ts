@@ -57,6 +57,36 @@ const BLOB_REFERENCED = `SELECT EXISTS (SELECT 1 FROM instances WHERE blob_sha25
   OR EXISTS (SELECT 1 FROM result_objects WHERE blob_sha256 = $1)
   OR EXISTS (SELECT 1 FROM outbox WHERE blob_sha256 = $1) AS used`;
 
+/** INSERT_INSTANCES's input columns, in InstanceRow's order, with their SQL types. */
+const INPUT_COLUMNS = [
+  ['study_id', 'uuid'],
+  ['study_uid', 'text'],
+  ['received_at', 'timestamptz'],
+  ['series_id', 'uuid'],
+  ['series_uid', 'text'],
+  ['modality', 'text'],
+  ['instance_id', 'uuid'],
+  ['sop_uid', 'text'],
+  ['sop_class', 'text'],
+  ['ts', 'text'],
+  ['manufacturer', 'text'],
+  ['model', 'text'],
+  ['laterality', 'text'],
+  ['instance_number', 'int'],
+  ['rows', 'int'],
+  ['columns', 'int'],
+  ['frames', 'int'],
+  ['sha', 'text'],
+  ['size', 'bigint'],
+  ['source', '"IngestSource"'],
+  ['remote', 'text'],
+  ['action', '"RouteAction"'],
+  ['rule', 'text'],
+  ['pipeline', 'text'],
+  ['destination', 'text'],
+] as const;
+const INPUT_NAMES = INPUT_COLUMNS.map(([name]) => name).join(', ');
+
 /**
  * New instances, many per statement (group-commit.ts): one round trip, one commit. Per row: upsert
  * the study (bump last_received_at), upsert the series (unchanged when it exists), insert the
@@ -65,16 +95,18 @@ const BLOB_REFERENCED = `SELECT EXISTS (SELECT 1 FROM instances WHERE blob_sha25
  * free; studies and series are grouped first (one upsert may not touch a row twice). A SOP
  * Instance UID already stored, or twice in the batch, inserts once: the statement returns the ids
  * of the instance rows it inserted, and only those get a decision.
+ *
+ * Two forms of the same statement, differing only in their input: `batch` takes one array per
+ * column (unnest), `single` one value per column (VALUES). A lone instance, the usual case at one
+ * sender, takes the second and skips parsing 25 one-element arrays: 1.01 against 1.15 ms per
+ * statement with its commit (p50, 400 each, alternating), 1.77 against 1.95 ms in the gateway.
  */
-const INSERT_INSTANCES = `
+function insertInstances(form: 'batch' | 'single'): string {
+  const params = INPUT_COLUMNS.map(([, type], i) => `$${i + 1}::${type}${form === 'batch' ? '[]' : ''}`);
+  const input = form === 'batch' ? `unnest(${params.join(', ')})` : `(VALUES (${params.join(', ')}))`;
+  return `
 WITH input AS (
-  SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::uuid[], $5::text[], $6::text[],
-    $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::int[],
-    $15::int[], $16::int[], $17::int[], $18::text[], $19::bigint[], $20::"IngestSource"[], $21::text[],
-    $22::"RouteAction"[], $23::text[], $24::text[], $25::text[])
-  AS t(study_id, study_uid, received_at, series_id, series_uid, modality, instance_id, sop_uid,
-    sop_class, ts, manufacturer, model, laterality, instance_number, rows, columns, frames, sha,
-    size, source, remote, action, rule, pipeline, destination)
+  SELECT * FROM ${input} AS t(${INPUT_NAMES})
 ), st AS (
   INSERT INTO studies (id, study_instance_uid, last_received_at)
   SELECT (array_agg(study_id))[1], study_uid, max(received_at) FROM input GROUP BY study_uid
@@ -109,6 +141,9 @@ WITH input AS (
   ON CONFLICT (destination, sop_instance_uid, blob_sha256) DO NOTHING
 )
 SELECT id::text AS id FROM ins`;
+}
+const INSERT_INSTANCES = insertInstances('batch');
+const INSERT_INSTANCE = insertInstances('single');
 
 /** One new instance's values for INSERT_INSTANCES, in its column order. */
 type InstanceRow = [
@@ -310,13 +345,16 @@ export class IngestService {
 
   /** Writes a batch of rows in one statement; per row, whether its instance was inserted. */
   private async insertRows(rows: InstanceRow[]): Promise<boolean[]> {
-    const columns = rows[0].map((_, k) => rows.map((r) => r[k]));
-    const { rows: inserted } = await this.db.sql().query<{ id: string }>({
-      // Named: each pooled connection parses and plans the statement once, not per batch.
-      name: 'ingest_insert_instances',
-      text: INSERT_INSTANCES,
-      values: columns,
-    });
+    // Named: each pooled connection parses and plans a statement once, not per batch.
+    const query =
+      rows.length === 1
+        ? { name: 'ingest_insert_instance', text: INSERT_INSTANCE, values: rows[0] }
+        : {
+            name: 'ingest_insert_instances',
+            text: INSERT_INSTANCES,
+            values: rows[0].map((_, k) => rows.map((r) => r[k])),
+          };
+    const { rows: inserted } = await this.db.sql().query<{ id: string }>(query);
     const ids = new Set(inserted.map((r) => r.id));
     return rows.map((r) => ids.has(r[6]));
   }
