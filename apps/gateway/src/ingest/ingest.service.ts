@@ -173,6 +173,8 @@ type InstanceRow = [
   pipeline: string | null,
   destination: string | null,
 ];
+// The two lists stay in step: a column added to one and not the other fails to compile.
+INPUT_COLUMNS.length satisfies InstanceRow['length'];
 
 /**
  * Makes a validated instance durable: blob commit (file + directory fsync) first, then the DB rows
